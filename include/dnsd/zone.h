@@ -1,0 +1,129 @@
+/* The zone store.
+ *
+ * A zone version (dnsd_zone) is immutable once built and lives in one
+ * arena freed as a whole when its last reference goes. Names are kept in
+ * canonical order with their empty non-terminals, so a lookup answers
+ * exact match, closest encloser, the zone cut above a name, and the
+ * canonical predecessor without allocating. A zone database (dnsd_zonedb)
+ * is an immutable set of zone versions with longest-suffix lookup; the
+ * daemon publishes a new one with a single pointer swap.
+ *
+ * RRsets are stored ready to copy into a response: for each record the
+ * octets that follow its owner name on the wire, TYPE CLASS TTL RDLENGTH
+ * RDATA, big-endian, RDATA names uncompressed. */
+#ifndef DNSD_ZONE_H
+#define DNSD_ZONE_H
+
+#include <dnsd/name.h>
+#include <dnsd/zonefile.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct dnsd_zone dnsd_zone;
+typedef struct dnsd_node dnsd_node;
+typedef struct dnsd_zonedb dnsd_zonedb;
+
+typedef struct dnsd_rrset {
+	uint16_t type;
+	uint16_t count; /* records */
+	uint32_t ttl;   /* TTL of the RRset (records share it) */
+	uint32_t size;  /* octets at data */
+	const uint8_t *data; /* count x [TYPE CLASS TTL RDLENGTH RDATA] */
+} dnsd_rrset;
+
+/* Walks the records of an RRset: rdata/rdlen of record i in order. */
+typedef struct dnsd_rr_iter {
+	const uint8_t *p, *end;
+	const uint8_t *rdata;
+	uint16_t rdlen;
+} dnsd_rr_iter;
+void dnsd_rrset_iter(const dnsd_rrset *s, dnsd_rr_iter *it);
+/* Advances to the next record; false at the end. */
+bool dnsd_rr_next(dnsd_rr_iter *it);
+
+/* Node flags. */
+enum {
+	DNSD_NODE_APEX = 1 << 0,
+	DNSD_NODE_DELEG = 1 << 1,   /* NS below the apex: a zone cut */
+	DNSD_NODE_ENT = 1 << 2,     /* empty non-terminal, no RRsets */
+	DNSD_NODE_WILDCHILD = 1 << 3, /* "*.this" exists */
+	DNSD_NODE_GLUE = 1 << 4,    /* at or below a zone cut (occluded) */
+	DNSD_NODE_CNAME = 1 << 5,   /* holds a CNAME */
+};
+
+const uint8_t *dnsd_node_name(const dnsd_node *n); /* case as in the file */
+unsigned dnsd_node_flags(const dnsd_node *n);
+const dnsd_node *dnsd_node_parent(const dnsd_node *n); /* NULL at apex */
+unsigned dnsd_node_rrset_count(const dnsd_node *n);
+const dnsd_rrset *dnsd_node_rrset_at(const dnsd_node *n, unsigned i);
+/* The RRset of a type at a node, NULL when none. */
+const dnsd_rrset *dnsd_node_rrset(const dnsd_node *n, uint16_t type);
+
+/* Result of a lookup of a name at or below the apex. */
+typedef struct dnsd_lookup {
+	const dnsd_node *node;     /* the name itself, NULL when absent */
+	const dnsd_node *encloser; /* closest encloser (== node when found) */
+	const dnsd_node *cut;      /* highest zone cut at or above the name
+	                              (below the apex), NULL when none */
+	const dnsd_node *wildcard; /* "*.<encloser>" when it exists */
+} dnsd_lookup;
+
+/* Looks name up (any letter case). DNSD_ENOTFOUND when name is not at or
+ * below the apex. Never allocates. */
+int dnsd_zone_lookup(const dnsd_zone *z, const uint8_t *name,
+                     dnsd_lookup *r);
+/* Exact match only. */
+const dnsd_node *dnsd_zone_find(const dnsd_zone *z, const uint8_t *name);
+
+const uint8_t *dnsd_zone_origin(const dnsd_zone *z);
+const dnsd_node *dnsd_zone_apex(const dnsd_zone *z);
+uint32_t dnsd_zone_serial(const dnsd_zone *z);
+/* Nodes (including empty non-terminals) in canonical order. */
+size_t dnsd_zone_node_count(const dnsd_zone *z);
+const dnsd_node *dnsd_zone_node_at(const dnsd_zone *z, size_t i);
+/* Index of the last node sorting <= name in canonical order. */
+size_t dnsd_zone_prev_index(const dnsd_zone *z, const uint8_t *name);
+size_t dnsd_zone_record_count(const dnsd_zone *z);
+size_t dnsd_zone_memory(const dnsd_zone *z); /* octets held */
+
+/* Reference counting (atomic: query workers share versions). A new zone
+ * has one reference. */
+void dnsd_zone_ref(dnsd_zone *z);
+void dnsd_zone_unref(dnsd_zone *z);
+
+/* Building a version. Records go in any order; finish sorts them, folds
+ * duplicates (with a warning), and runs the zone checks: exactly one SOA,
+ * at the apex (error); data outside the origin (error; glue below a
+ * delegation is allowed); CNAME beside other data (error); in-zone NS, MX
+ * and SRV targets without address records (warning); differing TTLs in an
+ * RRset (warning, the first TTL wins as in BIND). */
+typedef struct dnsd_zone_builder dnsd_zone_builder;
+dnsd_zone_builder *dnsd_zone_builder_new(const uint8_t *origin);
+/* Adds one record. file/line (may be NULL/0) locate it for diagnostics.
+ * The data is copied. Returns 0 or DNSD_ENOMEM. */
+int dnsd_zone_builder_add(dnsd_zone_builder *b, const dnsd_zf_rr *rr);
+/* Checks and builds. Diagnostics go to diag (NULL: stderr). Returns 0 with
+ * *out set, or DNSD_EZONE when a check failed (no zone made). Warnings
+ * are counted in *warnings when not NULL. The builder is consumed. */
+int dnsd_zone_builder_finish(dnsd_zone_builder *b, dnsd_diag_fn diag,
+                             void *diag_ctx, unsigned *warnings,
+                             dnsd_zone **out);
+void dnsd_zone_builder_free(dnsd_zone_builder *b);
+
+/* Parses a zone file and builds a version: zonefile parse + builder.
+ * o->origin is the zone's origin. Same returns as the two steps. */
+int dnsd_zone_load(const char *path, const dnsd_zf_opts *o,
+                   unsigned *warnings, dnsd_zone **out);
+
+/* A zone database: an immutable set of zone versions (each referenced).
+ * dnsd_zonedb_new takes a reference on each zone given. */
+dnsd_zonedb *dnsd_zonedb_new(dnsd_zone *const *zones, size_t n);
+void dnsd_zonedb_free(dnsd_zonedb *db); /* drops its references */
+/* The zone whose origin is the longest suffix of name, or NULL. */
+const dnsd_zone *dnsd_zonedb_find(const dnsd_zonedb *db,
+                                  const uint8_t *name);
+size_t dnsd_zonedb_count(const dnsd_zonedb *db);
+dnsd_zone *dnsd_zonedb_at(const dnsd_zonedb *db, size_t i);
+
+#endif

@@ -1,0 +1,66 @@
+/* The config file of ../shared/DESIGN.md: one directive a line,
+ * `keyword value...`, `#` comments, double quotes for values with spaces,
+ * `include FILE`. Errors read `FILE:LINE: message`; an unknown keyword is
+ * an error. Directives are a table (config.c), one row and one handler
+ * each. */
+#ifndef DNSD_DAEMON_CONFIG_H
+#define DNSD_DAEMON_CONFIG_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <sys/socket.h>
+
+enum dnsd_role_id { DNSD_ROLE_PRIMARY, DNSD_ROLE_SECONDARY,
+	            DNSD_ROLE_LETSENCRYPT };
+
+#define DNSD_CONFIG_MAX_LISTEN 16
+
+typedef struct dnsd_listen_addr {
+	struct sockaddr_storage ss;
+	socklen_t len;
+	char text[64]; /* as written, normalized: 127.0.0.1:53, [::1]:53 */
+} dnsd_listen_addr;
+
+typedef struct dnsd_config {
+	char *path;
+	enum dnsd_role_id role;
+	dnsd_listen_addr listen[DNSD_CONFIG_MAX_LISTEN];
+	unsigned nlisten;
+	char *workdir;
+	char *user;
+	int log_level;
+	uint16_t notify_port;  /* default 53 */
+	char **keys;           /* `key NAME:ALG:SECRET` lines, as written */
+	unsigned nkeys;
+	char **keys_files;
+	unsigned nkeys_files;
+	bool primary_set;
+	dnsd_listen_addr primary; /* default port: notify_port */
+	char *zones_dir;
+	char *git_remote, *git_branch, *git_ssh_key, *git_ssh_host_key,
+		*git_author;
+	unsigned git_poll;
+	char *acme_directory, *acme_ca_file, *acme_email, *acme_eab;
+	/* serving */
+	uint16_t edns_payload;       /* `edns-payload N`, 512..4096, 1232 */
+	unsigned workers;            /* `workers N`, 1 by default */
+	unsigned tcp_idle_timeout;   /* `tcp-idle-timeout S`, 10 */
+	unsigned tcp_max_clients;    /* `tcp-max-clients N`, 256 */
+	unsigned tcp_max_queries;    /* `tcp-max-queries N` per connection,
+	                                1000 */
+} dnsd_config;
+
+/* Parses path (and its includes) into c. Each error is printed to errs as
+ * `FILE:LINE: message`; returns 0 or -1 when there was any error. Also
+ * checks the whole: a role given, the directives the role needs present,
+ * those of other roles absent. */
+int dnsd_config_load(const char *path, dnsd_config *c, FILE *errs);
+/* The config in normalized form (one directive a line, defaults written
+ * out), which parses again to the same config. Secrets appear only when
+ * with_secrets is true (never for -t or logs). */
+void dnsd_config_print(const dnsd_config *c, FILE *out, bool with_secrets);
+void dnsd_config_free(dnsd_config *c);
+const char *dnsd_role_name(enum dnsd_role_id r);
+
+#endif

@@ -1,0 +1,78 @@
+/* The running server: what main, the listeners, the dispatcher and the
+ * role modules share. One main event_base (signals, timers, role work);
+ * `workers` query workers, each a thread with its own event_base and its
+ * own SO_REUSEPORT sockets, reading the published zone database.
+ *
+ * Publication: dnsd_server_publish() swaps one pointer. A worker calls
+ * dnsd_worker_snapshot() once per batch of packets; it records the
+ * generation it saw, and an old database is freed (on the main loop) only
+ * when every worker has moved past it. */
+#ifndef DNSD_DAEMON_SERVER_H
+#define DNSD_DAEMON_SERVER_H
+
+#include "config.h"
+#include <dnsd/answer.h>
+#include <dnsd/arena.h>
+#include <dnsd/msg.h>
+#include <dnsd/zone.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <sys/socket.h>
+
+struct event_base;
+struct dnsd_role;
+struct dnsd_net;
+
+#define DNSD_MAX_WORKERS 64
+
+typedef struct dnsd_worker {
+	struct dnsd_server *server;
+	unsigned index;
+	struct event_base *base;
+	_Atomic uint64_t seen_gen; /* generation of the snapshot in use */
+	dnsd_arena scratch;        /* reset after each response */
+	struct dnsd_net_worker *net; /* the listeners' per-worker state */
+} dnsd_worker;
+
+typedef struct dnsd_server {
+	struct event_base *base; /* main loop */
+	dnsd_config *cfg;
+	const struct dnsd_role *role;
+	void *role_state;
+	_Atomic(dnsd_zonedb *) db;   /* current snapshot */
+	_Atomic uint64_t gen;        /* bumped by every publish */
+	dnsd_worker workers[DNSD_MAX_WORKERS];
+	unsigned nworkers;
+	struct dnsd_net *net;
+	dnsd_answer_opts answer_opts; /* from the config */
+	struct dnsd_retired *retired; /* old snapshots waiting to be freed */
+} dnsd_server;
+
+/* Publishes db (the server takes ownership); the previous one is freed
+ * once no worker can hold it. Main thread only. */
+void dnsd_server_publish(dnsd_server *s, dnsd_zonedb *db);
+/* The snapshot a worker answers from until its next call. */
+const dnsd_zonedb *dnsd_worker_snapshot(dnsd_worker *w);
+
+/* One request as a listener hands it to the dispatcher. */
+typedef struct dnsd_request {
+	const uint8_t *pkt;
+	size_t len;
+	dnsd_query q;
+	int perr; /* result of dnsd_query_parse */
+	const struct sockaddr *peer;
+	socklen_t peerlen;
+	bool tcp;
+	const dnsd_zonedb *db;
+	dnsd_worker *worker;
+} dnsd_request;
+
+/* Parses, checks and dispatches one request on opcode (QUERY -> answer
+ * engine, NOTIFY -> role on_notify, UPDATE -> role on_update, others
+ * NOTIMP); writes the response to out. Returns its length, 0 to send
+ * nothing. Called on worker threads; never blocks. */
+size_t dnsd_dispatch(dnsd_worker *w, const uint8_t *pkt, size_t len,
+                     const struct sockaddr *peer, socklen_t peerlen,
+                     bool tcp, uint8_t *out, size_t cap);
+
+#endif
