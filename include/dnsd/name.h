@@ -68,8 +68,8 @@ int dnsd_name_concat(const uint8_t *prefix, const uint8_t *suffix,
 int dnsd_name_from_text(const char *txt, size_t len, const uint8_t *origin,
                         uint8_t out[DNSD_NAME_MAX]);
 /* Absolute text form with trailing dot, escaped as BIND prints names:
- * `.`, `;`, `(`, `)`, `"`, `\`, `@`, `$` and space get `\X`; other octets
- * outside 0x21..0x7e get `\DDD`. NUL-terminated; returns the length or
+ * `.`, `;`, `(`, `)`, `"`, `\`, `@` and `$` get `\X`; other octets
+ * outside 0x21..0x7e, space included, get `\DDD` (BIND prints `\032`). NUL-terminated; returns the length or
  * DNSD_ESPACE. */
 int dnsd_name_to_text(const uint8_t *name, char *buf, size_t cap);
 
