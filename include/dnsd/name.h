@@ -69,8 +69,8 @@ int dnsd_name_from_text(const char *txt, size_t len, const uint8_t *origin,
                         uint8_t out[DNSD_NAME_MAX]);
 /* Absolute text form with trailing dot, escaped as BIND prints names:
  * `.`, `;`, `(`, `)`, `"`, `\`, `@` and `$` get `\X`; other octets
- * outside 0x21..0x7e, space included, get `\DDD` (BIND prints `\032`). NUL-terminated; returns the length or
- * DNSD_ESPACE. */
+ * outside 0x21..0x7e, space included, get `\DDD` (BIND prints `\032`).
+ * NUL-terminated; returns the length or DNSD_ESPACE. */
 int dnsd_name_to_text(const uint8_t *name, char *buf, size_t cap);
 
 /* Compression state for writing one message. Remembers where names were

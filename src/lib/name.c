@@ -2,7 +2,7 @@
  * escapes, comparison, canonical order and hashing. */
 #include <dnsd/name.h>
 
-#define LC(c) ((c) >= 'A' && (c) <= 'Z' ? (c) + 32 : (c))
+#define LC(c) ((uint8_t)((c) >= 'A' && (c) <= 'Z' ? (c) + 32 : (c)))
 #define L8(b)                                                                  \
 	LC(b), LC(b + 1), LC(b + 2), LC(b + 3), LC(b + 4), LC(b + 5),          \
 	    LC(b + 6), LC(b + 7)
