@@ -11,10 +11,14 @@
 #include <stdio.h>
 #include <sys/socket.h>
 
-enum dnsd_role_id { DNSD_ROLE_PRIMARY, DNSD_ROLE_SECONDARY,
-	            DNSD_ROLE_LETSENCRYPT };
+enum dnsd_role_id {
+	DNSD_ROLE_PRIMARY,
+	DNSD_ROLE_SECONDARY,
+	DNSD_ROLE_LETSENCRYPT
+};
 
-#define DNSD_CONFIG_MAX_LISTEN 16
+#define DNSD_CONFIG_MAX_LISTEN  16
+#define DNSD_CONFIG_MAX_WORKERS 64 /* == DNSD_MAX_WORKERS of server.h */
 
 typedef struct dnsd_listen_addr {
 	struct sockaddr_storage ss;
@@ -25,13 +29,16 @@ typedef struct dnsd_listen_addr {
 typedef struct dnsd_config {
 	char *path;
 	enum dnsd_role_id role;
+	char *role_at; /* "FILE:LINE" of the `role` line, for messages */
 	dnsd_listen_addr listen[DNSD_CONFIG_MAX_LISTEN];
 	unsigned nlisten;
 	char *workdir;
 	char *user;
 	int log_level;
-	uint16_t notify_port;  /* default 53 */
-	char **keys;           /* `key NAME:ALG:SECRET` lines, as written */
+	uint16_t notify_port; /* default 53 */
+	char **keys;          /* `key NAME:ALG:SECRET` values, normalized:
+	                         name lower-case without the final dot,
+	                         ALG upper-case (SHA256) */
 	unsigned nkeys;
 	char **keys_files;
 	unsigned nkeys_files;
@@ -39,16 +46,16 @@ typedef struct dnsd_config {
 	dnsd_listen_addr primary; /* default port: notify_port */
 	char *zones_dir;
 	char *git_remote, *git_branch, *git_ssh_key, *git_ssh_host_key,
-		*git_author;
+	    *git_author;
 	unsigned git_poll;
 	char *acme_directory, *acme_ca_file, *acme_email, *acme_eab;
 	/* serving */
-	uint16_t edns_payload;       /* `edns-payload N`, 512..4096, 1232 */
-	unsigned workers;            /* `workers N`, 1 by default */
-	unsigned tcp_idle_timeout;   /* `tcp-idle-timeout S`, 10 */
-	unsigned tcp_max_clients;    /* `tcp-max-clients N`, 256 */
-	unsigned tcp_max_queries;    /* `tcp-max-queries N` per connection,
-	                                1000 */
+	uint16_t edns_payload;     /* `edns-payload N`, 512..4096, 1232 */
+	unsigned workers;          /* `workers N`, 1 by default */
+	unsigned tcp_idle_timeout; /* `tcp-idle-timeout S`, 10 */
+	unsigned tcp_max_clients;  /* `tcp-max-clients N`, 256 */
+	unsigned tcp_max_queries;  /* `tcp-max-queries N` per connection,
+	                              1000 */
 } dnsd_config;
 
 /* Parses path (and its includes) into c. Each error is printed to errs as
@@ -61,6 +68,12 @@ int dnsd_config_load(const char *path, dnsd_config *c, FILE *errs);
  * with_secrets is true (never for -t or logs). */
 void dnsd_config_print(const dnsd_config *c, FILE *out, bool with_secrets);
 void dnsd_config_free(dnsd_config *c);
+/* SIGHUP: moves what may change while running (log-level, paths, keys,
+ * role directives) from next into cur and frees next. What only takes
+ * effect at start-up (role, listen, user, workers and the serving limits,
+ * which worker threads read) stays as in cur, with a warning when next
+ * differs. Main thread only. */
+void dnsd_config_reload(dnsd_config *cur, dnsd_config *next);
 const char *dnsd_role_name(enum dnsd_role_id r);
 
 #endif

@@ -14,6 +14,8 @@ void log_set_level(int level);
 int log_get_level(void);
 /* "error", "warning", "info", "debug" -> level; -1 when unknown. */
 int log_level_from_text(const char *s);
+/* The reverse: "error" ... "debug". */
+const char *log_level_name(int level);
 
 void log_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* log_warn adds ": strerror(errno)"; log_warnx does not. */
@@ -23,11 +25,14 @@ void log_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void log_debug(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Start-up failures only: logs and exits 1. */
 void fatalx(const char *fmt, ...)
-	__attribute__((format(printf, 1, 2), noreturn));
+    __attribute__((format(printf, 1, 2), noreturn));
 
 /* Escaped text of a wire-form name into buf (DNSD_NAME_TEXT_MAX octets
  * suffice); returns buf. */
 const char *log_name(const uint8_t *name, char *buf, size_t cap);
+/* A zone's name as logs show it: escaped like log_name, without the
+ * final dot ("example.org", "." for the root); returns buf. */
+const char *log_zone(const uint8_t *origin, char *buf, size_t cap);
 /* "127.0.0.1#5353" / "::1#5353" into buf (64 octets); returns buf. */
 const char *log_peer(const struct sockaddr *sa, char *buf, size_t cap);
 

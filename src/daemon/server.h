@@ -6,7 +6,11 @@
  * Publication: dnsd_server_publish() swaps one pointer. A worker calls
  * dnsd_worker_snapshot() once per batch of packets; it records the
  * generation it saw, and an old database is freed (on the main loop) only
- * when every worker has moved past it. */
+ * when every worker has moved past it.
+ *
+ * The rule that makes this safe (server.c gives the argument): a snapshot
+ * is used only inside the event callback that took it. Nothing on a
+ * worker keeps a zone database pointer from one callback to the next. */
 #ifndef DNSD_DAEMON_SERVER_H
 #define DNSD_DAEMON_SERVER_H
 
@@ -15,10 +19,12 @@
 #include <dnsd/arena.h>
 #include <dnsd/msg.h>
 #include <dnsd/zone.h>
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <sys/socket.h>
 
+struct event;
 struct event_base;
 struct dnsd_role;
 struct dnsd_net;
@@ -29,9 +35,13 @@ typedef struct dnsd_worker {
 	struct dnsd_server *server;
 	unsigned index;
 	struct event_base *base;
-	_Atomic uint64_t seen_gen; /* generation of the snapshot in use */
-	dnsd_arena scratch;        /* reset after each response */
+	_Atomic uint64_t seen_gen;   /* generation of the snapshot in use */
+	dnsd_arena scratch;          /* reset after each response */
 	struct dnsd_net_worker *net; /* the listeners' per-worker state */
+	/* server.c */
+	pthread_t thread;
+	bool running;
+	struct event *nudge; /* main -> worker: move seen_gen forward */
 } dnsd_worker;
 
 typedef struct dnsd_server {
@@ -39,14 +49,29 @@ typedef struct dnsd_server {
 	dnsd_config *cfg;
 	const struct dnsd_role *role;
 	void *role_state;
-	_Atomic(dnsd_zonedb *) db;   /* current snapshot */
-	_Atomic uint64_t gen;        /* bumped by every publish */
+	_Atomic(dnsd_zonedb *) db; /* current snapshot */
+	_Atomic uint64_t gen;      /* bumped by every publish */
 	dnsd_worker workers[DNSD_MAX_WORKERS];
 	unsigned nworkers;
 	struct dnsd_net *net;
 	dnsd_answer_opts answer_opts; /* from the config */
 	struct dnsd_retired *retired; /* old snapshots waiting to be freed */
+	struct event *reclaim;        /* timer freeing retired snapshots */
 } dnsd_server;
+
+/* Sets s up for cfg on the main loop base: one event_base per worker
+ * (evthread_use_pthreads() must have been called). 0 or -1. */
+int dnsd_server_init(dnsd_server *s, struct event_base *base, dnsd_config *cfg);
+/* Drops to cfg->user (when set): after binding, before anything else.
+ * 0 or -1 with the reason logged. */
+int dnsd_server_drop_privileges(const dnsd_config *cfg);
+/* Attaches each worker's listeners and starts its thread. */
+int dnsd_server_start_workers(dnsd_server *s);
+/* Stops and joins the worker threads (no query is answered after). */
+void dnsd_server_stop_workers(dnsd_server *s);
+/* Frees the published and retired snapshots and the workers' bases,
+ * after dnsd_server_stop_workers() and dnsd_net_close(). */
+void dnsd_server_free(dnsd_server *s);
 
 /* Publishes db (the server takes ownership); the previous one is freed
  * once no worker can hold it. Main thread only. */
@@ -72,7 +97,7 @@ typedef struct dnsd_request {
  * NOTIMP); writes the response to out. Returns its length, 0 to send
  * nothing. Called on worker threads; never blocks. */
 size_t dnsd_dispatch(dnsd_worker *w, const uint8_t *pkt, size_t len,
-                     const struct sockaddr *peer, socklen_t peerlen,
-                     bool tcp, uint8_t *out, size_t cap);
+                     const struct sockaddr *peer, socklen_t peerlen, bool tcp,
+                     uint8_t *out, size_t cap);
 
 #endif
