@@ -1,0 +1,565 @@
+/* The answer engine (answer.h): one pass that writes the response straight
+ * into the caller's buffer. Names are looked up once per step; RRsets come
+ * from the zone store's ready-to-copy octets, copied whole when their
+ * RDATA has no compressible names. Nothing here allocates: the state of
+ * one answer lives on the stack. */
+#include <dnsd/answer.h>
+#include <dnsd/rrtype.h>
+#include <dnsd/wire.h>
+
+#define OPT_LEN   11  /* root owner, TYPE, CLASS, TTL, RDLENGTH 0 */
+#define ADDL_MAX  32  /* targets followed up in the additional section */
+#define UDP_PLAIN 512 /* RFC 1035 §4.2.1 without EDNS */
+#define PTR_MAX   0x3fff
+
+/* Types whose RDATA names may be compressed on output: the RFC 1035 types
+ * that RFC 3597 §4 freezes (NS MD MF CNAME SOA MB MG MR PTR MINFO MX). A
+ * one-word table, as the set is closed and this runs per RRset. */
+#define COMPRESSIBLE                                                           \
+	(1u << 2 | 1u << 3 | 1u << 4 | 1u << 5 | 1u << 6 | 1u << 7 | 1u << 8 | \
+	 1u << 9 | 1u << 12 | 1u << 14 | 1u << 15)
+
+static inline bool type_compressible(uint16_t type)
+{
+	return type < 32 && (COMPRESSIBLE >> type & 1u);
+}
+
+/* Types whose target name gets its addresses in the additional section. */
+static inline bool type_has_target(uint16_t type)
+{
+	return type == DNSD_TYPE_NS || type == DNSD_TYPE_MX ||
+	       type == DNSD_TYPE_SRV;
+}
+
+enum {
+	ADDL_NS = 1 << 0,       /* from an NS RRset: glue may be used */
+	ADDL_REQUIRED = 1 << 1, /* in-domain glue of a referral (RFC 9471) */
+};
+
+typedef struct addl_item {
+	const uint8_t *name;   /* target, in zone data */
+	const dnsd_zone *zone; /* zone of the RRset that named it */
+	uint16_t ptr;          /* the name's offset in the message, or 0 */
+	uint8_t flags;
+} addl_item;
+
+/* One answer in progress. w.len is the room for records: the size limit
+ * minus the OPT record kept in reserve, so running out of it means the
+ * RRset does not fit. */
+typedef struct ans {
+	dnsd_wire w;
+	dnsd_compress comp;
+	uint16_t count[3];
+	uint16_t flags;
+	uint8_t rcode;
+	bool tc; /* something required did not fit: stop adding */
+	bool tcp;
+	const dnsd_zonedb *db;
+	const dnsd_query *q;
+	size_t rdata_off;               /* where the last record's RDATA went */
+	const dnsd_zone *referral_zone; /* set while writing a referral NS */
+	const uint8_t *referral_cut;
+	unsigned naddl;
+	addl_item addl[ADDL_MAX];
+} ans;
+
+/* The offset a compression pointer to the name written at `at` should
+ * use: `at` itself when a label starts there, the pointer's target when
+ * the name was compressed to a pointer (no pointer to a pointer), 0 when
+ * unusable. */
+static uint16_t name_ptr_at(const ans *a, size_t at)
+{
+	dnsd_wire r;
+	dnsd_wire_init_read(&r, a->w.base, a->w.pos);
+	r.pos = at;
+	uint8_t b = dnsd_wire_u8(&r);
+	if (b >= 0xc0) {
+		uint8_t lo = dnsd_wire_u8(&r);
+		return r.err ? 0 : (uint16_t)((b & 0x3f) << 8 | lo);
+	}
+	if (r.err || b == 0 || at > PTR_MAX)
+		return 0;
+	return (uint16_t)at;
+}
+
+/* Owner name: a pointer when the name is already in the message, else the
+ * name compressed; *ptr learns where it went for the next records. */
+static void put_owner(ans *a, const uint8_t *name, uint16_t *ptr)
+{
+	if (*ptr) {
+		dnsd_wire_put_u16(&a->w, (uint16_t)(0xc000 | *ptr));
+		return;
+	}
+	size_t at = a->w.pos;
+	dnsd_name_to_wire(&a->w, name, &a->comp);
+	*ptr = name_ptr_at(a, at);
+}
+
+static void queue_target(ans *a, uint16_t type, const uint8_t *rdata,
+                         uint16_t rdlen, const dnsd_zone *z)
+{
+	if (a->naddl == ADDL_MAX)
+		return;
+	const uint8_t *t = dnsd_rdata_target(type, rdata, rdlen);
+	if (!t)
+		return;
+	addl_item *it = &a->addl[a->naddl++];
+	it->name = t;
+	it->zone = z;
+	it->ptr = name_ptr_at(a, a->rdata_off + (size_t)(t - rdata));
+	it->flags = 0;
+	if (type == DNSD_TYPE_NS) {
+		it->flags |= ADDL_NS;
+		if (a->referral_cut &&
+		    dnsd_name_is_subdomain(t, a->referral_cut))
+			it->flags |= ADDL_REQUIRED;
+	}
+}
+
+/* Writes one record of an RRset; r is a read cursor over the RRset's
+ * octets at the record's TYPE. ttl_cap lowers the TTL (negative answers). */
+static void put_record(ans *a, dnsd_wire *r, uint16_t type, uint32_t ttl_cap,
+                       const uint8_t **rdata, uint16_t *rdlen)
+{
+	size_t start = r->pos;
+	dnsd_wire_skip(r, 8);
+	*rdlen = dnsd_wire_u16(r);
+	*rdata = dnsd_wire_take(r, *rdlen);
+	if (r->err) {
+		dnsd_wire_fail(&a->w, DNSD_EMALFORM);
+		return;
+	}
+	if (!type_compressible(type)) {
+		/* Names in these RDATA go out as stored: one copy. */
+		a->rdata_off = a->w.pos + 10;
+		dnsd_wire_put(&a->w, r->base + start, r->pos - start);
+		return;
+	}
+	dnsd_wire_put(&a->w, r->base + start, 4); /* TYPE CLASS */
+	dnsd_wire r4;
+	dnsd_wire_init_read(&r4, r->base + start + 4, 4);
+	uint32_t ttl = dnsd_wire_u32(&r4);
+	dnsd_wire_put_u32(&a->w, ttl < ttl_cap ? ttl : ttl_cap);
+	size_t len_at = a->w.pos;
+	dnsd_wire_put_u16(&a->w, 0);
+	a->rdata_off = a->w.pos;
+	dnsd_rdata_to_wire(type, *rdata, *rdlen, &a->w, &a->comp);
+	dnsd_wire_patch_u16(&a->w, len_at, (uint16_t)(a->w.pos - a->rdata_off));
+}
+
+/* Appends a whole RRset with the given owner (ptr: its offset in the
+ * message, 0 when not there yet), or nothing when it does not fit.
+ * Targets of NS, MX and SRV are queued for the additional section unless
+ * it is the additional section being written. */
+static bool put_rrset(ans *a, int sec, const uint8_t *owner, uint16_t ptr,
+                      const dnsd_rrset *s, const dnsd_zone *z, uint32_t ttl_cap)
+{
+	size_t mark = a->w.pos;
+	uint16_t comp_mark = a->comp.count;
+	unsigned addl_mark = a->naddl;
+	bool follow = sec != DNSD_SEC_ADDITIONAL && type_has_target(s->type);
+	dnsd_wire r;
+	dnsd_wire_init_read(&r, s->data, s->size);
+
+	for (unsigned i = 0; i < s->count && !a->w.err; i++) {
+		const uint8_t *rdata;
+		uint16_t rdlen;
+		if (owner[0] == 0)
+			dnsd_wire_put_u8(&a->w, 0); /* the root: 1 octet */
+		else
+			put_owner(a, owner, &ptr);
+		put_record(a, &r, s->type, ttl_cap, &rdata, &rdlen);
+		if (follow && !a->w.err)
+			queue_target(a, s->type, rdata, rdlen, z);
+	}
+	if (a->w.err) {
+		dnsd_wire_rewind(&a->w, mark);
+		a->w.err = 0; /* zone data errors: drop the RRset, go on */
+		a->comp.count = comp_mark;
+		a->naddl = addl_mark;
+		return false;
+	}
+	a->count[sec] = (uint16_t)(a->count[sec] + s->count);
+	return true;
+}
+
+/* An RRset of the answer or authority section: all of it or TC. */
+static bool put_required(ans *a, int sec, const uint8_t *owner, uint16_t ptr,
+                         const dnsd_rrset *s, const dnsd_zone *z,
+                         uint32_t ttl_cap)
+{
+	if (a->tc)
+		return false;
+	if (put_rrset(a, sec, owner, ptr, s, z, ttl_cap))
+		return true;
+	a->tc = true;
+	return false;
+}
+
+/* RFC 2308: the zone's SOA in authority, TTL = min(SOA TTL, MINIMUM). */
+static void negative(ans *a, const dnsd_zone *z)
+{
+	const dnsd_rrset *soa =
+	    dnsd_node_rrset(dnsd_zone_apex(z), DNSD_TYPE_SOA);
+	if (!soa || soa->count == 0)
+		return;
+	dnsd_rr_iter it;
+	dnsd_rrset_iter(soa, &it);
+	if (!dnsd_rr_next(&it) || it.rdlen < 20)
+		return;
+	dnsd_wire r;
+	dnsd_wire_init_read(&r, it.rdata, it.rdlen);
+	dnsd_wire_skip(&r, it.rdlen - 4u);
+	uint32_t minimum = dnsd_wire_u32(&r);
+	put_required(a, DNSD_SEC_AUTHORITY, dnsd_zone_origin(z), 0, soa, z,
+	             minimum);
+}
+
+/* A referral: the child's NS in authority, glue queued; AA is the
+ * caller's business (cleared when the referral is the whole answer). */
+static void referral(ans *a, const dnsd_zone *z, const dnsd_node *cut)
+{
+	const dnsd_rrset *ns = dnsd_node_rrset(cut, DNSD_TYPE_NS);
+	if (!ns)
+		return;
+	a->referral_cut = dnsd_node_name(cut);
+	put_required(a, DNSD_SEC_AUTHORITY, a->referral_cut, 0, ns, z,
+	             UINT32_MAX);
+	a->referral_cut = NULL;
+}
+
+/* ANY (RFC 8482): over UDP the RRset of the lowest type, a minimal but
+ * real answer; over TCP every RRset of the node. */
+static void answer_any(ans *a, const dnsd_zone *z, const dnsd_node *n,
+                       const uint8_t *name, uint16_t ptr)
+{
+	unsigned cnt = dnsd_node_rrset_count(n);
+	if (cnt == 0) {
+		negative(a, z);
+		return;
+	}
+	if (!a->tcp) {
+		const dnsd_rrset *best = dnsd_node_rrset_at(n, 0);
+		for (unsigned i = 1; i < cnt; i++) {
+			const dnsd_rrset *s = dnsd_node_rrset_at(n, i);
+			if (s->type < best->type)
+				best = s;
+		}
+		put_required(a, DNSD_SEC_ANSWER, name, ptr, best, z,
+		             UINT32_MAX);
+		return;
+	}
+	for (unsigned i = 0; i < cnt; i++)
+		if (!put_required(a, DNSD_SEC_ANSWER, name, ptr,
+		                  dnsd_node_rrset_at(n, i), z, UINT32_MAX))
+			return;
+}
+
+/* The zone that answers name: the longest-suffix zone, except that DS at
+ * a zone's apex belongs to the parent side (RFC 4035 §3.1.4.1) when the
+ * parent zone is served here too. */
+static const dnsd_zone *zone_for(const dnsd_zonedb *db, const uint8_t *name,
+                                 uint16_t qtype)
+{
+	if (!db)
+		return NULL; /* nothing published yet: REFUSED */
+	const dnsd_zone *z = dnsd_zonedb_find(db, name);
+	if (z && qtype == DNSD_TYPE_DS && !dnsd_name_is_root(name) &&
+	    dnsd_name_equal(name, dnsd_zone_origin(z))) {
+		const dnsd_zone *pz =
+		    dnsd_zonedb_find(db, dnsd_name_parent(name));
+		if (pz)
+			z = pz;
+	}
+	return z;
+}
+
+static bool chain_seen(const uint8_t *const *seen, unsigned n,
+                       const uint8_t *name)
+{
+	for (unsigned i = 0; i < n; i++)
+		if (dnsd_name_equal(seen[i], name))
+			return true;
+	return false;
+}
+
+/* The answer and authority sections: RFC 1034 §4.3.2 over the served
+ * zones, CNAMEs followed across them up to DNSD_ANSWER_CHAIN_MAX links
+ * and never to a name already visited. */
+static void resolve(ans *a)
+{
+	const uint16_t qtype = a->q->qtype;
+	const uint8_t *name = a->q->qname;
+	uint16_t ptr = DNSD_HDR_LEN;
+	const uint8_t *seen[DNSD_ANSWER_CHAIN_MAX + 1];
+	unsigned hops = 0;
+
+	for (;;) {
+		const dnsd_zone *z = zone_for(a->db, name, qtype);
+		if (!z) {
+			if (hops == 0)
+				a->rcode = DNSD_RCODE_REFUSED;
+			return; /* a chain leaving our zones ends here */
+		}
+		if (hops == 0 && a->q->qclass == DNSD_CLASS_IN)
+			a->flags |=
+			    DNSD_FLAG_AA; /* not for QCLASS ANY: we
+			                     cannot vouch for all classes */
+		dnsd_lookup lk;
+		if (dnsd_zone_lookup(z, name, &lk) < 0) {
+			a->rcode = DNSD_RCODE_SERVFAIL;
+			return;
+		}
+		if (lk.cut && !(qtype == DNSD_TYPE_DS && lk.cut == lk.node)) {
+			if (hops == 0)
+				a->flags &= (uint16_t)~DNSD_FLAG_AA;
+			referral(a, z, lk.cut);
+			return;
+		}
+		const dnsd_node *n = lk.node;
+		if (!n) {
+			/* RFC 4592: only "*.<closest encloser>" may match;
+			 * the store hands exactly that one over. */
+			n = lk.wildcard;
+			if (!n) {
+				a->rcode = DNSD_RCODE_NXDOMAIN;
+				negative(a, z);
+				return;
+			}
+		}
+		if (qtype != DNSD_TYPE_CNAME && qtype != DNSD_TYPE_ANY &&
+		    (dnsd_node_flags(n) & DNSD_NODE_CNAME)) {
+			const dnsd_rrset *cn =
+			    dnsd_node_rrset(n, DNSD_TYPE_CNAME);
+			if (!cn || !put_required(a, DNSD_SEC_ANSWER, name, ptr,
+			                         cn, z, UINT32_MAX))
+				return;
+			dnsd_rr_iter it;
+			dnsd_rrset_iter(cn, &it);
+			if (!dnsd_rr_next(&it))
+				return;
+			seen[hops++] = name;
+			name = it.rdata;
+			if (hops > DNSD_ANSWER_CHAIN_MAX ||
+			    chain_seen(seen, hops, name))
+				return;
+			ptr = name_ptr_at(a, a->rdata_off);
+			continue;
+		}
+		if (qtype == DNSD_TYPE_ANY) {
+			answer_any(a, z, n, name, ptr);
+			return;
+		}
+		const dnsd_rrset *s = dnsd_node_rrset(n, qtype);
+		if (s)
+			put_required(a, DNSD_SEC_ANSWER, name, ptr, s, z,
+			             UINT32_MAX);
+		else
+			negative(a, z);
+		return;
+	}
+}
+
+/* A and AAAA of one target: authoritative data of any served zone, or
+ * glue of the zone whose NS named it. False when out of room. */
+static bool add_addresses(ans *a, addl_item *it, const dnsd_node **done,
+                          unsigned *ndone)
+{
+	const dnsd_zone *tz = dnsd_zonedb_find(a->db, it->name);
+	if (!tz)
+		return true;
+	const dnsd_node *n = dnsd_zone_find(tz, it->name);
+	if (!n)
+		return true;
+	if ((dnsd_node_flags(n) & DNSD_NODE_GLUE) &&
+	    !((it->flags & ADDL_NS) && tz == it->zone))
+		return true;
+	for (unsigned i = 0; i < *ndone; i++)
+		if (done[i] == n)
+			return true;
+	done[(*ndone)++] = n;
+	static const uint16_t types[] = {DNSD_TYPE_A, DNSD_TYPE_AAAA};
+	for (unsigned i = 0; i < sizeof types / sizeof types[0]; i++) {
+		const dnsd_rrset *s = dnsd_node_rrset(n, types[i]);
+		if (s && !put_rrset(a, DNSD_SEC_ADDITIONAL, it->name, it->ptr,
+		                    s, NULL, UINT32_MAX))
+			return false;
+	}
+	return true;
+}
+
+/* Additional section: in-domain glue of a referral first (RFC 9471: if
+ * it does not fit, TC), then the other targets in order, dropped from the
+ * end when room runs out (never TC). */
+static void additional(ans *a)
+{
+	const dnsd_node *done[ADDL_MAX];
+	unsigned ndone = 0;
+	for (int pass = 0; pass < 2; pass++) {
+		for (unsigned i = 0; i < a->naddl; i++) {
+			addl_item *it = &a->addl[i];
+			bool req = (it->flags & ADDL_REQUIRED) != 0;
+			if (req != (pass == 0))
+				continue;
+			if (!add_addresses(a, it, done, &ndone)) {
+				if (req)
+					a->tc = true;
+				return;
+			}
+		}
+	}
+}
+
+static bool question_parsed(const dnsd_query *q, int perr)
+{
+	if (q->hdr.qdcount != 1 || q->qname_len == 0)
+		return false;
+	return perr == 0 || q->question_end >= DNSD_HDR_LEN + 5u;
+}
+
+/* Header (counts patched later) and the question as the client wrote it. */
+static void begin(ans *a, const dnsd_query *q, bool with_question)
+{
+	dnsd_wire_put_u16(&a->w, q->hdr.id);
+	dnsd_wire_put_u16(&a->w, 0);
+	dnsd_wire_put_u16(&a->w, with_question ? 1 : 0);
+	dnsd_wire_put_u32(&a->w, 0);
+	dnsd_wire_put_u16(&a->w, 0);
+	if (with_question) {
+		dnsd_wire_put(&a->w, q->qname, q->qname_len);
+		dnsd_wire_put_u16(&a->w, q->qtype);
+		dnsd_wire_put_u16(&a->w, q->qclass);
+	}
+}
+
+/* OPT, flags and counts; returns the length or 0. */
+static size_t finish(ans *a, const dnsd_query *q, int rcode, uint16_t payload,
+                     size_t limit)
+{
+	a->w.len = limit;
+	uint16_t arcount = a->count[2];
+	if (q->edns.present) {
+		dnsd_wire_put_u8(&a->w, 0);
+		dnsd_wire_put_u16(&a->w, DNSD_TYPE_OPT);
+		dnsd_wire_put_u16(&a->w, payload);
+		dnsd_wire_put_u8(&a->w, (uint8_t)(rcode >> 4));
+		dnsd_wire_put_u8(&a->w, 0); /* version 0 */
+		dnsd_wire_put_u16(&a->w, q->edns.flags & DNSD_EDNS_DO);
+		dnsd_wire_put_u16(&a->w, 0);
+		arcount++;
+	}
+	if (a->w.err)
+		return 0;
+	uint16_t flags =
+	    (uint16_t)(DNSD_FLAG_QR | a->flags |
+	               (q->hdr.flags & (0x7800 | DNSD_FLAG_RD | DNSD_FLAG_CD)) |
+	               (rcode & 0xf));
+	if (a->tc)
+		flags |= DNSD_FLAG_TC;
+	dnsd_wire_patch_u16(&a->w, 2, flags);
+	dnsd_wire_patch_u16(&a->w, 6, a->count[0]);
+	dnsd_wire_patch_u16(&a->w, 8, a->count[1]);
+	dnsd_wire_patch_u16(&a->w, 10, arcount);
+	return a->w.pos;
+}
+
+static uint16_t our_payload(const dnsd_answer_opts *o)
+{
+	uint16_t p =
+	    o && o->edns_payload ? o->edns_payload : DNSD_EDNS_DEFAULT_PAYLOAD;
+	return p < UDP_PLAIN ? UDP_PLAIN : p;
+}
+
+size_t dnsd_answer_error(const dnsd_query *q, int perr, int rcode,
+                         const dnsd_answer_opts *o, uint8_t *out, size_t cap)
+{
+	ans a;
+	size_t limit = cap < 65535 ? cap : 65535;
+	dnsd_wire_init_write(&a.w, out, limit);
+	a.count[0] = a.count[1] = a.count[2] = 0;
+	a.flags = 0;
+	a.tc = false;
+	begin(&a, q, question_parsed(q, perr));
+	return finish(&a, q, rcode, our_payload(o), limit);
+}
+
+/* Transfers reach the transfer writer through the dispatcher; one that
+ * gets here (or any other use of those QTYPEs) is refused. Other meta
+ * QTYPEs (OPT, TSIG, MAILA...) just find no data, as in NSD. */
+static bool qtype_refused(uint16_t t)
+{
+	return t == DNSD_TYPE_AXFR || t == DNSD_TYPE_IXFR;
+}
+
+dnsd_verdict dnsd_answer(const dnsd_zonedb *db, const dnsd_query *q, int perr,
+                         const uint8_t *pkt, const dnsd_answer_opts *o,
+                         uint8_t *out, size_t cap, size_t *outlen)
+{
+	(void)pkt; /* the question is echoed from q->qname, the same octets
+	              decompressed, case kept */
+	*outlen = 0;
+	if (q->msg_len < DNSD_HDR_LEN || (q->hdr.flags & DNSD_FLAG_QR))
+		return DNSD_VERDICT_DROP;
+
+	int rcode = -1;
+	if (perr < 0 || q->hdr.qdcount != 1 || q->bad_opt)
+		rcode = DNSD_RCODE_FORMERR;
+	else if (DNSD_OPCODE(q->hdr.flags) != DNSD_OPCODE_QUERY)
+		rcode = DNSD_RCODE_NOTIMP;
+	else if (q->edns.present && q->edns.version > 0)
+		rcode = DNSD_RCODE_BADVERS; /* RFC 6891 §6.1.3 */
+	else if (q->qclass != DNSD_CLASS_IN && q->qclass != DNSD_CLASS_ANY)
+		rcode = DNSD_RCODE_REFUSED;
+	else if (qtype_refused(q->qtype))
+		rcode = DNSD_RCODE_REFUSED;
+	if (rcode >= 0) {
+		*outlen = dnsd_answer_error(q, perr, rcode, o, out, cap);
+		return *outlen ? DNSD_VERDICT_ANSWER : DNSD_VERDICT_DROP;
+	}
+
+	bool tcp = o && o->tcp;
+	uint16_t payload = our_payload(o);
+	size_t limit = 65535;
+	if (!tcp) {
+		limit = UDP_PLAIN;
+		if (q->edns.present && q->edns.payload > UDP_PLAIN)
+			limit = q->edns.payload < payload ? q->edns.payload
+			                                  : payload;
+	}
+	if (limit > cap)
+		limit = cap;
+	size_t room = limit;
+	if (q->edns.present) {
+		if (room < OPT_LEN)
+			return DNSD_VERDICT_DROP;
+		room -= OPT_LEN;
+	}
+
+	ans a;
+	dnsd_wire_init_write(&a.w, out, room);
+	a.comp.count = 1;
+	a.comp.off[0] = DNSD_HDR_LEN; /* the question's name */
+	a.count[0] = a.count[1] = a.count[2] = 0;
+	a.flags = 0;
+	a.rcode = DNSD_RCODE_NOERROR;
+	a.tc = false;
+	a.tcp = tcp;
+	a.db = db;
+	a.q = q;
+	a.rdata_off = 0;
+	a.referral_cut = NULL;
+	a.naddl = 0;
+
+	begin(&a, q, true);
+	if (a.w.err)
+		return DNSD_VERDICT_DROP;
+	resolve(&a);
+	if (a.rcode == DNSD_RCODE_REFUSED) {
+		*outlen = dnsd_answer_error(q, perr, a.rcode, o, out, cap);
+		return *outlen ? DNSD_VERDICT_ANSWER : DNSD_VERDICT_DROP;
+	}
+	if (!a.tc && a.naddl)
+		additional(&a);
+	*outlen = finish(&a, q, a.rcode, payload, limit);
+	return *outlen ? DNSD_VERDICT_ANSWER : DNSD_VERDICT_DROP;
+}
