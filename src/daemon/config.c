@@ -48,6 +48,14 @@ const char *dnsd_role_name(enum dnsd_role_id r)
 struct cfg_where {
 	const char *file;
 	unsigned line;
+	unsigned seq; /* lines read before, across includes: reading order */
+};
+
+/* Errors are printed at the end in reading order, so the checks of the
+ * whole fall in place between the errors of single lines. */
+struct cfg_err {
+	unsigned seq, n;
+	char *text;
 };
 
 /* Display names of the files read, kept until the end for cfg_where. */
@@ -65,7 +73,9 @@ struct cfg_parser {
 	const char *file; /* display name of the file being read */
 	const char *dir;  /* its directory, absolute, for relative values */
 	unsigned line;
+	unsigned seq;       /* lines read so far, every file */
 	unsigned top_lines; /* lines of the top file, for "missing" errors */
+	struct cfg_err *err;
 	unsigned depth;
 	struct {
 		dev_t dev;
@@ -100,15 +110,48 @@ struct cfg_directive {
 static void cfg_error(struct cfg_parser *p, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
-static void cfg_verror_at(struct cfg_parser *p, const char *file, unsigned line,
+/* Takes text (malloc'd). */
+static void cfg_add_error(struct cfg_parser *p, unsigned seq, char *text)
+{
+	struct cfg_err *a = realloc(p->err, (p->nerr + 1) * sizeof(*a));
+
+	if (a == NULL)
+		fatalx("out of memory");
+	p->err = a;
+	a[p->nerr] = (struct cfg_err){seq, p->nerr, text};
+	p->nerr++;
+}
+
+static void cfg_verror_at(struct cfg_parser *p, const struct cfg_where *w,
                           const char *fmt, va_list ap)
 {
-	p->nerr++;
-	if (p->errs == NULL)
-		return;
-	fprintf(p->errs, "%s:%u: ", file, line);
-	vfprintf(p->errs, fmt, ap);
-	fputc('\n', p->errs);
+	char *msg, *text;
+
+	if (vasprintf(&msg, fmt, ap) < 0 ||
+	    asprintf(&text, "%s:%u: %s", w->file, w->line, msg) < 0)
+		fatalx("out of memory");
+	free(msg);
+	cfg_add_error(p, w->seq, text);
+}
+
+static int cfg_err_cmp(const void *a, const void *b)
+{
+	const struct cfg_err *x = a, *y = b;
+
+	if (x->seq != y->seq)
+		return x->seq < y->seq ? -1 : 1;
+	return x->n < y->n ? -1 : x->n > y->n;
+}
+
+static void cfg_flush_errors(struct cfg_parser *p)
+{
+	qsort(p->err, p->nerr, sizeof(*p->err), cfg_err_cmp);
+	for (unsigned i = 0; i < p->nerr; i++) {
+		if (p->errs != NULL)
+			fprintf(p->errs, "%s\n", p->err[i].text);
+		free(p->err[i].text);
+	}
+	free(p->err);
 }
 
 static void cfg_error(struct cfg_parser *p, const char *fmt, ...)
@@ -116,7 +159,9 @@ static void cfg_error(struct cfg_parser *p, const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
-	cfg_verror_at(p, p->file, p->line, fmt, ap);
+	struct cfg_where here = {p->file, p->line, p->seq};
+
+	cfg_verror_at(p, &here, fmt, ap);
 	va_end(ap);
 }
 
@@ -130,7 +175,7 @@ static void cfg_error_at(struct cfg_parser *p, const struct cfg_where *w,
 	va_list ap;
 
 	va_start(ap, fmt);
-	cfg_verror_at(p, w->file, w->line, fmt, ap);
+	cfg_verror_at(p, w, fmt, ap);
 	va_end(ap);
 }
 
@@ -323,13 +368,13 @@ static bool cfg_parse_addr(const char *s, uint16_t default_port,
 		s++;
 		port = end[1] == ':' ? end + 2 : NULL;
 	} else {
+		/* A bare IPv6 address is refused: "::1:53" would be read as
+		 * an address where a port was meant. */
 		const char *colon = strchr(s, ':');
-		if (colon != NULL && strchr(colon + 1, ':') != NULL) {
-			hlen = strlen(s); /* bare IPv6 */
-		} else {
-			hlen = colon ? (size_t)(colon - s) : strlen(s);
-			port = colon ? colon + 1 : NULL;
-		}
+		if (colon != NULL && strchr(colon + 1, ':') != NULL)
+			return false;
+		hlen = colon ? (size_t)(colon - s) : strlen(s);
+		port = colon ? colon + 1 : NULL;
 	}
 	if (hlen == 0 || hlen >= sizeof(host))
 		return false;
@@ -365,6 +410,15 @@ static bool cfg_parse_addr(const char *s, uint16_t default_port,
 		return false;
 	}
 	return true;
+}
+
+static const char *cfg_ipv6_hint(const char *s)
+{
+	const char *colon = strchr(s, ':');
+
+	if (s[0] != '[' && colon != NULL && strchr(colon + 1, ':') != NULL)
+		return " (IPv6 goes in brackets: [::1]:53)";
+	return "";
 }
 
 static void cfg_addr_set_port(dnsd_listen_addr *a, uint16_t port)
@@ -425,8 +479,8 @@ static int cfg_parse_listen(struct cfg_parser *p, const struct cfg_directive *d,
 	dnsd_listen_addr a;
 
 	if (!cfg_parse_addr(argv[0], 53, &a, NULL)) {
-		cfg_error(p, "listen: expected ADDR[:PORT], found '%s'",
-		          argv[0]);
+		cfg_error(p, "listen: expected ADDR[:PORT], found '%s'%s",
+		          argv[0], cfg_ipv6_hint(argv[0]));
 		return -1;
 	}
 	for (unsigned i = 0; i < c->nlisten; i++) {
@@ -449,8 +503,8 @@ static int cfg_parse_primary(struct cfg_parser *p,
                              char **argv)
 {
 	if (!cfg_parse_addr(argv[0], 0, &p->c->primary, &p->primary_has_port)) {
-		cfg_error(p, "primary: expected ADDR[:PORT], found '%s'",
-		          argv[0]);
+		cfg_error(p, "primary: expected ADDR[:PORT], found '%s'%s",
+		          argv[0], cfg_ipv6_hint(argv[0]));
 		return -1;
 	}
 	p->c->primary_set = true;
@@ -887,23 +941,26 @@ static const struct cfg_directive *cfg_lookup(const char *name, size_t *idx)
 
 /* Splits a line into values: blanks separate, "..." quotes (with \" and
  * \\), # at the start of a value comments out the rest. Quoted values
- * are unescaped in place. Returns the count, -1 after reporting an
- * error. */
-static int cfg_split(struct cfg_parser *p, char *s, char **argv)
+ * are unescaped in place. Returns 0 with the count in *argc, or -1 after
+ * reporting an error (*argc: the values read before it). */
+static int cfg_split(struct cfg_parser *p, char *s, char **argv, int *argc)
 {
 	int n = 0;
 
 	for (;;) {
 		while (isspace((unsigned char)*s))
 			s++;
-		if (*s == '\0' || *s == '#')
-			return n;
+		if (*s == '\0' || *s == '#') {
+			*argc = n;
+			return 0;
+		}
 		if (n == CFG_MAX_ARGS) {
 			cfg_error(p, "too many values on one line");
 			return -1;
 		}
 		if (*s != '"') {
 			argv[n++] = s;
+			*argc = n;
 			while (*s != '\0' && !isspace((unsigned char)*s)) {
 				if (*s == '"') {
 					cfg_error(p, "unexpected '\"' inside a "
@@ -919,6 +976,7 @@ static int cfg_split(struct cfg_parser *p, char *s, char **argv)
 		}
 		char *d = ++s;
 		argv[n++] = d;
+		*argc = n;
 		for (;;) {
 			if (*s == '\0' || *s == '\n') {
 				cfg_error(p, "unterminated quoted value");
@@ -955,8 +1013,15 @@ static void cfg_directive_line(struct cfg_parser *p, int argc, char **argv)
 		cfg_error(p, "unknown keyword '%s'", argv[0]);
 		return;
 	}
+	/* Recorded even when the line is bad: the directive is there, and
+	 * "needs 'zones-dir'" on top of a bad zones-dir is noise. */
+	struct cfg_where *w = &p->first[idx];
+	bool seen = w->file != NULL;
+	if (!seen)
+		*w = (struct cfg_where){p->file, p->line, p->seq};
 	int nargs = argc - 1;
 	if (nargs < d->min_args || nargs > d->max_args) {
+		p->role_failed |= d->parse == cfg_parse_role;
 		if (d->min_args == d->max_args)
 			cfg_error(p, "%s: expected %u value%s, found %d",
 			          d->name, d->min_args,
@@ -966,20 +1031,26 @@ static void cfg_directive_line(struct cfg_parser *p, int argc, char **argv)
 			          d->name, d->min_args, d->max_args, nargs);
 		return;
 	}
-	struct cfg_where *w = &p->first[idx];
-	if (w->file != NULL && !d->repeatable) {
+	if (seen && !d->repeatable) {
 		cfg_error(p, "'%s' given twice (first at %s:%u)", d->name,
 		          w->file, w->line);
 		return;
 	}
-	/* Recorded even when the value was bad: the directive is there,
-	 * and "needs 'zones-dir'" on top of a bad zones-dir is noise. */
 	if (d->parse(p, d, nargs, argv + 1) < 0 && d->parse == cfg_parse_role)
 		p->role_failed = true;
-	if (w->file == NULL) {
-		w->file = p->file;
-		w->line = p->line;
-	}
+}
+
+/* A line that did not split: its keyword still counts as given. */
+static void cfg_bad_line(struct cfg_parser *p, const char *keyword)
+{
+	size_t idx;
+	const struct cfg_directive *d = cfg_lookup(keyword, &idx);
+
+	if (d == NULL)
+		return;
+	p->role_failed |= d->parse == cfg_parse_role;
+	if (p->first[idx].file == NULL)
+		p->first[idx] = (struct cfg_where){p->file, p->line, p->seq};
 }
 
 static const char *cfg_keep_name(struct cfg_parser *p, const char *name)
@@ -1027,9 +1098,10 @@ static int cfg_parse_file(struct cfg_parser *p, const char *path,
 		const char *why =
 		    f == NULL ? strerror(errno) : "not a regular file";
 		if (p->depth == 0) {
-			p->nerr++;
-			if (p->errs)
-				fprintf(p->errs, "%s: %s\n", display, why);
+			char *text;
+			if (asprintf(&text, "%s: %s", display, why) < 0)
+				fatalx("out of memory");
+			cfg_add_error(p, 0, text);
 		} else {
 			cfg_error(p, "include: cannot read '%s': %s", display,
 			          why);
@@ -1060,9 +1132,12 @@ static int cfg_parse_file(struct cfg_parser *p, const char *path,
 	size_t cap = 0;
 	while (getline(&buf, &cap, f) >= 0) {
 		p->line++;
-		int argc = cfg_split(p, buf, argv);
-		if (argc > 0)
+		p->seq++;
+		int argc = 0;
+		if (cfg_split(p, buf, argv, &argc) == 0 && argc > 0)
 			cfg_directive_line(p, argc, argv);
+		else if (argc > 0)
+			cfg_bad_line(p, argv[0]);
 	}
 	if (p->depth == 1)
 		p->top_lines = p->line;
@@ -1118,7 +1193,7 @@ static void cfg_check_primary(struct cfg_parser *p)
 	}
 	if (c->git_remote == NULL)
 		return;
-	if (cfg_git_ssh(c->git_remote) && c->git_ssh_host_key == NULL)
+	if (cfg_git_ssh(c->git_remote) && !cfg_used(p, "git-ssh-host-key"))
 		cfg_error_at(p, git,
 		             "an ssh:// 'git-remote' needs 'git-ssh-host-key'");
 	static const char *const ssh_only[] = {"git-ssh-key",
@@ -1149,7 +1224,7 @@ static void cfg_check(struct cfg_parser *p)
 
 	if (role->file == NULL) {
 		/* No line to blame: the end of the top file. */
-		struct cfg_where end = {p->file, p->top_lines};
+		struct cfg_where end = {p->file, p->top_lines, p->seq + 1};
 		cfg_error_at(p, &end, "missing 'role'");
 		return;
 	}
@@ -1193,6 +1268,7 @@ int dnsd_config_load(const char *path, dnsd_config *c, FILE *errs)
 	c->path = cfg_strdup(path);
 	if (cfg_parse_file(&p, path, path) == 0 && !p.role_failed)
 		cfg_check(&p);
+	cfg_flush_errors(&p);
 	while (p.names != NULL) {
 		struct cfg_name *next = p.names->next;
 		free(p.names);
