@@ -173,13 +173,11 @@ struct rec {
 	uint16_t rdlen;
 };
 
-static uint16_t sort_type; /* qsort has no context argument */
-
-static int rec_cmp(const void *a, const void *b)
+static int rec_cmp(const void *a, const void *b, void *type)
 {
 	const struct rec *x = a, *y = b;
-	return dnsd_rdata_cmp(sort_type, x->rdata, x->rdlen, y->rdata,
-	                      y->rdlen);
+	return dnsd_rdata_cmp(*(const uint16_t *)type, x->rdata, x->rdlen,
+	                      y->rdata, y->rdlen);
 }
 
 static int rrset_cmp(const void *a, const void *b)
@@ -205,8 +203,8 @@ static int rrset_records(const dnsd_rrset *s, struct rec *recs)
 	}
 	if (w.err)
 		return w.err;
-	sort_type = s->type;
-	qsort(recs, s->count, sizeof(*recs), rec_cmp);
+	uint16_t type = s->type;
+	qsort_r(recs, s->count, sizeof(*recs), rec_cmp, &type);
 	return 0;
 }
 
@@ -526,8 +524,15 @@ static bool check_file(const struct cfg *cfg, const char *path,
 	const char *zone = NULL;
 	size_t zlen = 0;
 
-	if (dnsd_keyfile_name(path, &zone, &zlen))
+	if (dnsd_keyfile_name(path, &zone, &zlen)) {
+		if (old_path && !cfg->git) {
+			struct tally t = {0};
+			report(&t, DNSD_DIAG_ERROR, path, 0,
+			       "--old applies to zone files, not key files");
+			return verdict(cfg, path, &t);
+		}
 		return check_keys(cfg, path, zone, zlen, src);
+	}
 	return check_zone(cfg, path, src, old_path, old_src);
 }
 

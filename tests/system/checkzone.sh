@@ -249,6 +249,9 @@ has err "a non-HMAC algorithm" \
 has err "a record that is not a key" \
 	"bad.example.org._keys:3:21: error: expected a DNSKEY record in a key file, found A"
 lacks err "diagnostics never show a secret" "$SECRET1"
+run 1 "--old with a key file fails" "$CZ" --old old.zone example.org._keys
+has err "--old with a key file message" \
+	"example.org._keys: error: --old applies to zone files, not key files"
 
 # ---- --git: a real repository, read without a checkout ------------------------
 ZERO=0000000000000000000000000000000000000000
