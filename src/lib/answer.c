@@ -12,23 +12,47 @@
 #define UDP_PLAIN 512 /* RFC 1035 §4.2.1 without EDNS */
 #define PTR_MAX   0x3fff
 
-/* Types whose RDATA names may be compressed on output: the RFC 1035 types
- * that RFC 3597 §4 freezes (NS MD MF CNAME SOA MB MG MR PTR MINFO MX). A
- * one-word table, as the set is closed and this runs per RRset. */
-#define COMPRESSIBLE                                                           \
-	(1u << 2 | 1u << 3 | 1u << 4 | 1u << 5 | 1u << 6 | 1u << 7 | 1u << 8 | \
-	 1u << 9 | 1u << 12 | 1u << 14 | 1u << 15)
+/* RDATA layout of the types whose names may be compressed on output: the
+ * RFC 1035 types that RFC 3597 §4 freezes (NS MD MF CNAME SOA MB MG MR PTR
+ * MINFO MX). Octets before the names, names, octets after. A table
+ * indexed by type, as the set is closed and this runs per record. */
+typedef struct rdata_shape {
+	uint8_t pre, names, post;
+} rdata_shape;
 
-static inline bool type_compressible(uint16_t type)
+static const rdata_shape shapes[16] = {
+    [DNSD_TYPE_NS] = {0, 1, 0},
+    [3] = {0, 1, 0}, /* MD */
+    [4] = {0, 1, 0}, /* MF */
+    [DNSD_TYPE_CNAME] = {0, 1, 0},
+    [DNSD_TYPE_SOA] = {0, 2, 20},
+    [7] = {0, 1, 0}, /* MB */
+    [8] = {0, 1, 0}, /* MG */
+    [9] = {0, 1, 0}, /* MR */
+    [DNSD_TYPE_PTR] = {0, 1, 0},
+    [14] = {0, 2, 0}, /* MINFO */
+    [DNSD_TYPE_MX] = {2, 1, 0},
+};
+
+static inline const rdata_shape *type_shape(uint16_t type)
 {
-	return type < 32 && (COMPRESSIBLE >> type & 1u);
+	return type < 16 && shapes[type].names ? &shapes[type] : NULL;
 }
 
-/* Types whose target name gets its addresses in the additional section. */
-static inline bool type_has_target(uint16_t type)
+/* Where the name whose addresses go in the additional section starts in
+ * the RDATA of NS, MX and SRV; -1 for other types. */
+static inline int target_offset(uint16_t type)
 {
-	return type == DNSD_TYPE_NS || type == DNSD_TYPE_MX ||
-	       type == DNSD_TYPE_SRV;
+	switch (type) {
+	case DNSD_TYPE_NS:
+		return 0;
+	case DNSD_TYPE_MX:
+		return 2;
+	case DNSD_TYPE_SRV:
+		return 6;
+	default:
+		return -1;
+	}
 }
 
 enum {
@@ -50,6 +74,7 @@ typedef struct ans {
 	dnsd_wire w;
 	dnsd_compress comp;
 	uint16_t count[3];
+	uint16_t qdcount;
 	uint16_t flags;
 	uint8_t rcode;
 	bool tc; /* something required did not fit: stop adding */
@@ -82,6 +107,39 @@ static uint16_t name_ptr_at(const ans *a, size_t at)
 	return (uint16_t)at;
 }
 
+/* The offset of a suffix (an ancestor) of the name at message offset ptr,
+ * found by walking its labels in the message: the zone origin for a SOA,
+ * the cut for a referral, without running the compressor. 0 when there is
+ * no such offset (the root, a name not in the message). */
+static uint16_t suffix_ptr(const ans *a, uint16_t ptr, const uint8_t *name,
+                           const uint8_t *suffix)
+{
+	int skip = dnsd_name_labels(name) - dnsd_name_labels(suffix);
+	if (!ptr || skip < 0)
+		return 0;
+	dnsd_wire r;
+	dnsd_wire_init_read(&r, a->w.base, a->w.pos);
+	r.pos = ptr;
+	/* our own pointers only go backwards; the bound is for safety */
+	for (int steps = 0; steps < DNSD_NAME_MAX && !r.err; steps++) {
+		size_t at = r.pos;
+		uint8_t c = dnsd_wire_u8(&r);
+		if (c >= 0xc0) {
+			size_t to = (size_t)(c & 0x3f) << 8 | dnsd_wire_u8(&r);
+			if (to >= at)
+				return 0;
+			r.pos = to;
+			continue;
+		}
+		if (c == 0 || c > DNSD_LABEL_MAX)
+			return 0;
+		if (skip-- == 0)
+			return at <= PTR_MAX ? (uint16_t)at : 0;
+		dnsd_wire_skip(&r, c);
+	}
+	return 0;
+}
+
 /* Owner name: a pointer when the name is already in the message, else the
  * name compressed; *ptr learns where it went for the next records. */
 static void put_owner(ans *a, const uint8_t *name, uint16_t *ptr)
@@ -98,22 +156,47 @@ static void put_owner(ans *a, const uint8_t *name, uint16_t *ptr)
 static void queue_target(ans *a, uint16_t type, const uint8_t *rdata,
                          uint16_t rdlen, const dnsd_zone *z)
 {
-	if (a->naddl == ADDL_MAX)
-		return;
-	const uint8_t *t = dnsd_rdata_target(type, rdata, rdlen);
-	if (!t)
+	int off = target_offset(type);
+	if (a->naddl == ADDL_MAX || off < 0 || rdlen <= off)
 		return;
 	addl_item *it = &a->addl[a->naddl++];
-	it->name = t;
+	it->name = rdata + off;
 	it->zone = z;
-	it->ptr = name_ptr_at(a, a->rdata_off + (size_t)(t - rdata));
+	it->ptr = name_ptr_at(a, a->rdata_off + (size_t)off);
 	it->flags = 0;
 	if (type == DNSD_TYPE_NS) {
 		it->flags |= ADDL_NS;
 		if (a->referral_cut &&
-		    dnsd_name_is_subdomain(t, a->referral_cut))
+		    dnsd_name_is_subdomain(it->name, a->referral_cut))
 			it->flags |= ADDL_REQUIRED;
 	}
+}
+
+/* RDATA of a compressible type, names compressed: the store's names are
+ * valid and uncompressed, so they go to the compressor as they are. Falls
+ * back to the rrtype module when the octets do not fit the shape. */
+static void put_rdata_compressed(ans *a, uint16_t type, const rdata_shape *sh,
+                                 const uint8_t *rdata, uint16_t rdlen)
+{
+	dnsd_wire r;
+	dnsd_wire_init_read(&r, rdata, rdlen);
+	const uint8_t *pre = dnsd_wire_take(&r, sh->pre);
+	const uint8_t *names[2];
+	for (unsigned i = 0; i < sh->names; i++) {
+		int n = dnsd_name_check(rdata + r.pos, dnsd_wire_left(&r));
+		names[i] = n > 0 ? dnsd_wire_take(&r, (size_t)n) : NULL;
+		if (!names[i])
+			dnsd_wire_fail(&r, DNSD_EMALFORM);
+	}
+	const uint8_t *post = dnsd_wire_take(&r, sh->post);
+	if (r.err || r.pos != rdlen) {
+		dnsd_rdata_to_wire(type, rdata, rdlen, &a->w, &a->comp);
+		return;
+	}
+	dnsd_wire_put(&a->w, pre, sh->pre);
+	for (unsigned i = 0; i < sh->names; i++)
+		dnsd_name_to_wire(&a->w, names[i], &a->comp);
+	dnsd_wire_put(&a->w, post, sh->post);
 }
 
 /* Writes one record of an RRset; r is a read cursor over the RRset's
@@ -129,7 +212,8 @@ static void put_record(ans *a, dnsd_wire *r, uint16_t type, uint32_t ttl_cap,
 		dnsd_wire_fail(&a->w, DNSD_EMALFORM);
 		return;
 	}
-	if (!type_compressible(type)) {
+	const rdata_shape *sh = type_shape(type);
+	if (!sh) {
 		/* Names in these RDATA go out as stored: one copy. */
 		a->rdata_off = a->w.pos + 10;
 		dnsd_wire_put(&a->w, r->base + start, r->pos - start);
@@ -143,7 +227,7 @@ static void put_record(ans *a, dnsd_wire *r, uint16_t type, uint32_t ttl_cap,
 	size_t len_at = a->w.pos;
 	dnsd_wire_put_u16(&a->w, 0);
 	a->rdata_off = a->w.pos;
-	dnsd_rdata_to_wire(type, *rdata, *rdlen, &a->w, &a->comp);
+	put_rdata_compressed(a, type, sh, *rdata, *rdlen);
 	dnsd_wire_patch_u16(&a->w, len_at, (uint16_t)(a->w.pos - a->rdata_off));
 }
 
@@ -157,7 +241,7 @@ static bool put_rrset(ans *a, int sec, const uint8_t *owner, uint16_t ptr,
 	size_t mark = a->w.pos;
 	uint16_t comp_mark = a->comp.count;
 	unsigned addl_mark = a->naddl;
-	bool follow = sec != DNSD_SEC_ADDITIONAL && type_has_target(s->type);
+	bool follow = sec != DNSD_SEC_ADDITIONAL && target_offset(s->type) >= 0;
 	dnsd_wire r;
 	dnsd_wire_init_read(&r, s->data, s->size);
 
@@ -197,7 +281,8 @@ static bool put_required(ans *a, int sec, const uint8_t *owner, uint16_t ptr,
 }
 
 /* RFC 2308: the zone's SOA in authority, TTL = min(SOA TTL, MINIMUM). */
-static void negative(ans *a, const dnsd_zone *z)
+static void negative(ans *a, const dnsd_zone *z, const uint8_t *name,
+                     uint16_t ptr)
 {
 	const dnsd_rrset *soa =
 	    dnsd_node_rrset(dnsd_zone_apex(z), DNSD_TYPE_SOA);
@@ -211,19 +296,22 @@ static void negative(ans *a, const dnsd_zone *z)
 	dnsd_wire_init_read(&r, it.rdata, it.rdlen);
 	dnsd_wire_skip(&r, it.rdlen - 4u);
 	uint32_t minimum = dnsd_wire_u32(&r);
-	put_required(a, DNSD_SEC_AUTHORITY, dnsd_zone_origin(z), 0, soa, z,
-	             minimum);
+	const uint8_t *origin = dnsd_zone_origin(z);
+	put_required(a, DNSD_SEC_AUTHORITY, origin,
+	             suffix_ptr(a, ptr, name, origin), soa, z, minimum);
 }
 
 /* A referral: the child's NS in authority, glue queued; AA is the
  * caller's business (cleared when the referral is the whole answer). */
-static void referral(ans *a, const dnsd_zone *z, const dnsd_node *cut)
+static void referral(ans *a, const dnsd_zone *z, const dnsd_node *cut,
+                     const uint8_t *name, uint16_t ptr)
 {
 	const dnsd_rrset *ns = dnsd_node_rrset(cut, DNSD_TYPE_NS);
 	if (!ns)
 		return;
 	a->referral_cut = dnsd_node_name(cut);
-	put_required(a, DNSD_SEC_AUTHORITY, a->referral_cut, 0, ns, z,
+	put_required(a, DNSD_SEC_AUTHORITY, a->referral_cut,
+	             suffix_ptr(a, ptr, name, a->referral_cut), ns, z,
 	             UINT32_MAX);
 	a->referral_cut = NULL;
 }
@@ -235,7 +323,7 @@ static void answer_any(ans *a, const dnsd_zone *z, const dnsd_node *n,
 {
 	unsigned cnt = dnsd_node_rrset_count(n);
 	if (cnt == 0) {
-		negative(a, z);
+		negative(a, z, name, ptr);
 		return;
 	}
 	if (!a->tcp) {
@@ -313,7 +401,7 @@ static void resolve(ans *a)
 		if (lk.cut && !(qtype == DNSD_TYPE_DS && lk.cut == lk.node)) {
 			if (hops == 0)
 				a->flags &= (uint16_t)~DNSD_FLAG_AA;
-			referral(a, z, lk.cut);
+			referral(a, z, lk.cut, name, ptr);
 			return;
 		}
 		const dnsd_node *n = lk.node;
@@ -323,7 +411,7 @@ static void resolve(ans *a)
 			n = lk.wildcard;
 			if (!n) {
 				a->rcode = DNSD_RCODE_NXDOMAIN;
-				negative(a, z);
+				negative(a, z, name, ptr);
 				return;
 			}
 		}
@@ -355,7 +443,7 @@ static void resolve(ans *a)
 			put_required(a, DNSD_SEC_ANSWER, name, ptr, s, z,
 			             UINT32_MAX);
 		else
-			negative(a, z);
+			negative(a, z, name, ptr);
 		return;
 	}
 }
@@ -365,15 +453,20 @@ static void resolve(ans *a)
 static bool add_addresses(ans *a, addl_item *it, const dnsd_node **done,
                           unsigned *ndone)
 {
-	const dnsd_zone *tz = dnsd_zonedb_find(a->db, it->name);
-	if (!tz)
-		return true;
-	const dnsd_node *n = dnsd_zone_find(tz, it->name);
-	if (!n)
-		return true;
-	if ((dnsd_node_flags(n) & DNSD_NODE_GLUE) &&
-	    !((it->flags & ADDL_NS) && tz == it->zone))
-		return true;
+	/* Targets are mostly in the zone that names them: one probe there
+	 * first. Authoritative data found there is the data to use (a served
+	 * zone below would sit under a cut, found as glue); glue only serves
+	 * NS, else the zone database says who is authoritative. */
+	const dnsd_node *n = dnsd_zone_find(it->zone, it->name);
+	if (!n ||
+	    ((dnsd_node_flags(n) & DNSD_NODE_GLUE) && !(it->flags & ADDL_NS))) {
+		const dnsd_zone *tz = dnsd_zonedb_find(a->db, it->name);
+		if (!tz || tz == it->zone)
+			return true;
+		n = dnsd_zone_find(tz, it->name);
+		if (!n || (dnsd_node_flags(n) & DNSD_NODE_GLUE))
+			return true;
+	}
 	for (unsigned i = 0; i < *ndone; i++)
 		if (done[i] == n)
 			return true;
@@ -417,35 +510,42 @@ static bool question_parsed(const dnsd_query *q, int perr)
 	return perr == 0 || q->question_end >= DNSD_HDR_LEN + 5u;
 }
 
-/* Header (counts patched later) and the question as the client wrote it. */
-static void begin(ans *a, const dnsd_query *q, bool with_question)
+static inline void be16(uint8_t *p, uint16_t v)
 {
-	dnsd_wire_put_u16(&a->w, q->hdr.id);
-	dnsd_wire_put_u16(&a->w, 0);
-	dnsd_wire_put_u16(&a->w, with_question ? 1 : 0);
-	dnsd_wire_put_u32(&a->w, 0);
-	dnsd_wire_put_u16(&a->w, 0);
-	if (with_question) {
-		dnsd_wire_put(&a->w, q->qname, q->qname_len);
-		dnsd_wire_put_u16(&a->w, q->qtype);
-		dnsd_wire_put_u16(&a->w, q->qclass);
-	}
+	p[0] = (uint8_t)(v >> 8);
+	p[1] = (uint8_t)v;
 }
 
-/* OPT, flags and counts; returns the length or 0. */
+/* Header (rewritten by finish) and the question as the client wrote it:
+ * q->qname holds its octets, case kept. Assembled here and written with
+ * one copy each, as this runs for every response. */
+static void begin(ans *a, const dnsd_query *q, bool with_question)
+{
+	uint8_t hdr[DNSD_HDR_LEN] = {0};
+	dnsd_wire_put(&a->w, hdr, sizeof hdr);
+	if (with_question) {
+		uint8_t tc[4];
+		be16(tc, q->qtype);
+		be16(tc + 2, q->qclass);
+		dnsd_wire_put(&a->w, q->qname, q->qname_len);
+		dnsd_wire_put(&a->w, tc, sizeof tc);
+	}
+	a->qdcount = with_question;
+}
+
+/* OPT, then the header with flags and counts; returns the length or 0. */
 static size_t finish(ans *a, const dnsd_query *q, int rcode, uint16_t payload,
                      size_t limit)
 {
 	a->w.len = limit;
 	uint16_t arcount = a->count[2];
 	if (q->edns.present) {
-		dnsd_wire_put_u8(&a->w, 0);
-		dnsd_wire_put_u16(&a->w, DNSD_TYPE_OPT);
-		dnsd_wire_put_u16(&a->w, payload);
-		dnsd_wire_put_u8(&a->w, (uint8_t)(rcode >> 4));
-		dnsd_wire_put_u8(&a->w, 0); /* version 0 */
-		dnsd_wire_put_u16(&a->w, q->edns.flags & DNSD_EDNS_DO);
-		dnsd_wire_put_u16(&a->w, 0);
+		uint8_t opt[OPT_LEN] = {0};
+		be16(opt + 1, DNSD_TYPE_OPT);
+		be16(opt + 3, payload);
+		opt[5] = (uint8_t)(rcode >> 4); /* version 0 in opt[6] */
+		be16(opt + 7, q->edns.flags & DNSD_EDNS_DO);
+		dnsd_wire_put(&a->w, opt, sizeof opt);
 		arcount++;
 	}
 	if (a->w.err)
@@ -456,11 +556,18 @@ static size_t finish(ans *a, const dnsd_query *q, int rcode, uint16_t payload,
 	               (rcode & 0xf));
 	if (a->tc)
 		flags |= DNSD_FLAG_TC;
-	dnsd_wire_patch_u16(&a->w, 2, flags);
-	dnsd_wire_patch_u16(&a->w, 6, a->count[0]);
-	dnsd_wire_patch_u16(&a->w, 8, a->count[1]);
-	dnsd_wire_patch_u16(&a->w, 10, arcount);
-	return a->w.pos;
+	uint8_t hdr[DNSD_HDR_LEN];
+	be16(hdr, q->hdr.id);
+	be16(hdr + 2, flags);
+	be16(hdr + 4, a->qdcount);
+	be16(hdr + 6, a->count[0]);
+	be16(hdr + 8, a->count[1]);
+	be16(hdr + 10, arcount);
+	size_t end = a->w.pos;
+	a->w.pos = 0;
+	dnsd_wire_put(&a->w, hdr, sizeof hdr);
+	a->w.pos = end;
+	return end;
 }
 
 static uint16_t our_payload(const dnsd_answer_opts *o)
