@@ -28,7 +28,7 @@
 #define ZF_DEPTH_CAP 64u
 #define ZF_TTL_MAX   0x7fffffffu
 /* Runs of base64 at least this long are masked in key-file diagnostics. */
-#define ZF_SECRET_RUN 16
+#define ZF_SECRET_RUN 12
 
 /* Character classes of the lexer; every other octet (NUL included) is
  * part of a token. */
@@ -625,16 +625,27 @@ static bool mnemonic_like(const dnsd_token *t)
 	return true;
 }
 
-/* A header token that is no TTL, class or type: when it stands where the
- * type goes (nothing header-like follows) it is an unknown type. */
+/* A header token that is no TTL, class or type. When a type follows it
+ * (after at most a TTL and a class), it stands in a TTL or class slot;
+ * else it stands where the type goes, and is an unknown type. */
 static void header_error(dnsd_zf_parser *p, const dnsd_token *t, size_t n,
                          size_t i, bool have_ttl, bool have_class)
 {
 	char tb[TOKBUF];
-	uint32_t v;
-	if (mnemonic_like(&t[i]) &&
-	    !(i + 1 < n &&
-	      classify(p, &t[i + 1], !have_ttl, !have_class, &v) != H_NONE))
+	bool ttl_ok = !have_ttl, class_ok = !have_class, type_follows = false;
+	for (size_t j = i + 1; j < n && !type_follows; j++) {
+		uint32_t v;
+		int k = classify(p, &t[j], ttl_ok, class_ok, &v);
+		if (k == H_TTL)
+			ttl_ok = false;
+		else if (k == H_CLASS)
+			class_ok = false;
+		else if (k == H_TYPE)
+			type_follows = true;
+		else
+			break;
+	}
+	if (mnemonic_like(&t[i]) && !type_follows)
 		err_tok(p, &t[i], "unknown RR type '%s'",
 		        tok_text(&t[i], tb, sizeof tb));
 	else
