@@ -145,6 +145,8 @@ static int cfg_err_cmp(const void *a, const void *b)
 
 static void cfg_flush_errors(struct cfg_parser *p)
 {
+	if (p->nerr == 0)
+		return;
 	qsort(p->err, p->nerr, sizeof(*p->err), cfg_err_cmp);
 	for (unsigned i = 0; i < p->nerr; i++) {
 		if (p->errs != NULL)
