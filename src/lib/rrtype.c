@@ -811,11 +811,13 @@ static int put_charstr(tctx *c, const dnsd_token *t, bool split, const kind *k)
 	dnsd_wire_put_u8(&c->out, 0);
 	for (size_t pos = 0; pos < t->len;) {
 		int ch = dechar(t->s, t->len, &pos);
-		if (ch < 0)
-			return fail_at(c, c->i, DNSD_ESYNTAX,
-			               "expected a string, found a bad escape "
-			               "in '%.40s'",
-			               t->s);
+		if (ch < 0) {
+			char b[48];
+			return fail_at(
+			    c, c->i, DNSD_ESYNTAX,
+			    "expected %s, found a bad escape in '%s'", k->what,
+			    show(t, b));
+		}
 		if (n == 255) {
 			if (!split)
 				return expect(c, k->what);
@@ -1210,12 +1212,14 @@ static int print_nxtmap(dnsd_wire *r, tbuf *t, const kind *k)
 	return 0;
 }
 
+/* Only the form text gives: no bit 0 (the extension bit), no trailing
+ * zero octet, so that wire -> text -> wire keeps every octet. */
 static void check_nxtmap(dnsd_wire *r, const kind *k)
 {
 	size_t len = dnsd_wire_left(r);
-	if (len > 16)
+	const uint8_t *b = dnsd_wire_take(r, len);
+	if (b && (len > 16 || (len && (b[0] & 0x80 || !b[len - 1]))))
 		bad(r);
-	dnsd_wire_skip(r, len);
 }
 
 /* --- RRSIG times, types, algorithms --- */
@@ -1535,6 +1539,11 @@ static int print_loc(dnsd_wire *r, tbuf *t, const kind *k)
 	dnsd_wire_read(r, prec, 3);
 	uint32_t lat = dnsd_wire_u32(r), lon = dnsd_wire_u32(r);
 	uint32_t alt = dnsd_wire_u32(r);
+	/* a zero mantissa with an exponent prints as 0m, which reads back
+	 * as exponent 0: keep such octets in the \# form */
+	for (int j = 0; j < 3; j++)
+		if (!(prec[j] >> 4) && (prec[j] & 15))
+			return NEED_GENERIC;
 	tb_sep(t);
 	print_loc_coord(t, lat, "NS");
 	tb_ch(t, ' ');
@@ -1965,8 +1974,23 @@ static bool svc_value_ok(uint16_t key, const uint8_t *v, size_t len)
 	}
 }
 
+/* Whether key is among the params at r (read through a copy). */
+static bool svc_has_key(dnsd_wire r, uint16_t key)
+{
+	while (dnsd_wire_left(&r)) {
+		uint16_t k = dnsd_wire_u16(&r);
+		if (k == key)
+			return true;
+		dnsd_wire_skip(&r, dnsd_wire_u16(&r));
+	}
+	return false;
+}
+
+/* Keys strictly increasing, each value of its key's shape, and every key
+ * that mandatory lists present (RFC 9460 §2.2, §8). */
 static void check_svcparams(dnsd_wire *r, const kind *k)
 {
+	dnsd_wire all = *r;
 	int last = -1;
 	while (dnsd_wire_left(r)) {
 		uint16_t key = dnsd_wire_u16(r), len = dnsd_wire_u16(r);
@@ -1976,6 +2000,9 @@ static void check_svcparams(dnsd_wire *r, const kind *k)
 			bad(r);
 			return;
 		}
+		for (size_t i = 0; key == 0 && i + 1 < len; i += 2)
+			if (!svc_has_key(all, (uint16_t)(v[i] << 8 | v[i + 1])))
+				bad(r);
 		last = key;
 	}
 }
