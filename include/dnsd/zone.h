@@ -82,7 +82,8 @@ uint32_t dnsd_zone_serial(const dnsd_zone *z);
 /* Nodes (including empty non-terminals) in canonical order. */
 size_t dnsd_zone_node_count(const dnsd_zone *z);
 const dnsd_node *dnsd_zone_node_at(const dnsd_zone *z, size_t i);
-/* Index of the last node sorting <= name in canonical order. */
+/* Index of the last node sorting <= name in canonical order (0, the apex,
+ * for a name sorting before it). */
 size_t dnsd_zone_prev_index(const dnsd_zone *z, const uint8_t *name);
 size_t dnsd_zone_record_count(const dnsd_zone *z);
 size_t dnsd_zone_memory(const dnsd_zone *z); /* octets held */
@@ -101,7 +102,10 @@ void dnsd_zone_unref(dnsd_zone *z);
 typedef struct dnsd_zone_builder dnsd_zone_builder;
 dnsd_zone_builder *dnsd_zone_builder_new(const uint8_t *origin);
 /* Adds one record. file/line (may be NULL/0) locate it for diagnostics.
- * The data is copied. Returns 0 or DNSD_ENOMEM. */
+ * The data is copied. Returns 0 or DNSD_ENOMEM (DNSD_ETOOMANY past 2^31
+ * records or 4 GiB of RDATA). A record of a class other than IN, of a
+ * meta type (OPT, TSIG...) or outside the origin is not kept; finish
+ * reports it as an error. */
 int dnsd_zone_builder_add(dnsd_zone_builder *b, const dnsd_zf_rr *rr);
 /* Checks and builds. Diagnostics go to diag (NULL: stderr). Returns 0 with
  * *out set, or DNSD_EZONE when a check failed (no zone made). Warnings

@@ -420,6 +420,46 @@ static void test_duplicates(void)
 	dnsd_zone_unref(z);
 }
 
+/* An RRset of many records (sorted with qsort_r rather than by insertion)
+ * whose owner comes back between other names. */
+static void test_big_rrset(void)
+{
+	char text[8192];
+	size_t l = (size_t)snprintf(text, sizeof text, "%s", soa_ns);
+	for (int i = 39; i >= 0; i--)
+		l += (size_t)snprintf(text + l, sizeof text - l,
+		                      "big TXT \"t%d\"\nn%d A 192.0.2.%d\n", i,
+		                      i, i);
+	l += (size_t)snprintf(text + l, sizeof text - l, "big TXT \"t5\"\n");
+	dnsd_zone *z;
+	unsigned w;
+	CHECK_INT(build(text, &w, &z), 0);
+	CHECK_INT(w, 1);
+	CHECK(has_diag("duplicate record big.example.org. TXT ignored"));
+	const dnsd_node *n = z ? find(z, "big.example.org.") : NULL;
+	const dnsd_rrset *t = n ? dnsd_node_rrset(n, DNSD_TYPE_TXT) : NULL;
+	CHECK(t && t->count == 40);
+	if (t) {
+		dnsd_rr_iter it;
+		dnsd_rrset_iter(t, &it);
+		const uint8_t *prev = NULL;
+		uint16_t plen = 0;
+		int unordered = 0, records = 0;
+		while (dnsd_rr_next(&it)) {
+			if (prev && dnsd_rdata_cmp(DNSD_TYPE_TXT, prev, plen,
+			                           it.rdata, it.rdlen) >= 0)
+				unordered++;
+			prev = it.rdata;
+			plen = it.rdlen;
+			records++;
+		}
+		CHECK_INT(records, 40);
+		CHECK_INT(unordered, 0);
+	}
+	CHECK(z && dnsd_zone_node_count(z) == 43);
+	dnsd_zone_unref(z);
+}
+
 /* ---- structure ---- */
 
 static void test_ent(void)
@@ -880,6 +920,7 @@ int main(void)
 	test_check_targets();
 	test_check_ttl();
 	test_duplicates();
+	test_big_rrset();
 	test_ent();
 	test_no_apex_records_is_ent();
 	test_delegation();
