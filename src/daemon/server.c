@@ -81,6 +81,8 @@ static bool server_reclaim_now(dnsd_server *s)
 		struct dnsd_retired *r = *pp;
 		if (r->gen <= oldest) {
 			*pp = r->next;
+			log_debug("old zone database freed (generation %llu)",
+			          (unsigned long long)r->gen - 1);
 			dnsd_zonedb_free(r->db);
 			free(r);
 		} else {

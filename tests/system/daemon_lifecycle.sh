@@ -84,7 +84,7 @@ listen 127.0.0.1:$PORT
 listen [::1]:$PORT
 zones-dir zones
 workers 2
-log-level info
+log-level debug
 EOF
 
 # -V and -t before anything runs.
@@ -160,6 +160,9 @@ check "the old data is still served" [ "$(q new.example.org A)" = 192.0.2.99 ]
 check "log: the error names file and line" grep -q "$tmp/zones/example.org:7:" "$tmp/log"
 check "log: keeping serial 2" grep -q 'zone example.org: reload failed, keeping serial 2' "$tmp/log"
 check "the other zones reloaded" [ "$(count 'zone mirage: loaded serial 1')" -ge 3 ]
+# No query came since: both workers are idle, and the old database is
+# freed all the same (the main loop nudges idle workers).
+check "old databases freed with idle workers" wait_log 'old zone database freed (generation 2)' 1
 
 # -t on the broken zone: exit 1, file:line named.
 "$DNSD" -c "$tmp/dnsd.conf" -t >"$tmp/out" 2>&1
@@ -214,6 +217,31 @@ pid=
 check "exit status 0 after SIGTERM (got $rc)" [ "$rc" -eq 0 ]
 check "log: stopped" grep -q '^info: stopped' "$tmp/log"
 check "port closed" bash -c "! dig +tries=1 +time=1 -p $PORT @127.0.0.1 example.org SOA >/dev/null"
+
+# Privilege drop (needs root): `user nobody` binds as root, then serves as
+# nobody, reading the zone files after the switch.
+if [ "$(id -u)" -eq 0 ] && getent passwd nobody >/dev/null; then
+	chmod 755 "$tmp" "$tmp/zones"
+	chmod 644 "$tmp"/zones/*
+	printf 'role primary\nlisten 127.0.0.1:%s\nzones-dir zones\nuser nobody\n' \
+		$((PORT + 1)) >"$tmp/user.conf"
+	"$DNSD" -c "$tmp/user.conf" 2>"$tmp/log" &
+	pid=$!
+	check "dnsd with user starts" wait_log 'started: role primary' 1
+	check "log: running as nobody" grep -q 'running as user nobody' "$tmp/log"
+	uid=$(awk '/^Uid:/ {print $2 $3 $4 $5}' "/proc/$pid/status")
+	nobody=$(id -u nobody)
+	check "every uid is nobody's ($uid)" [ "$uid" = "$nobody$nobody$nobody$nobody" ]
+	s=$(dig +short +tries=1 +time=2 -p $((PORT + 1)) @127.0.0.1 example.org SOA)
+	check "serving as nobody" [ "$(echo "$s" | awk '{print $3}')" = 4 ]
+	kill -TERM "$pid"
+	wait "$pid"
+	rc=$?
+	pid=
+	check "exit status 0 after SIGTERM as nobody (got $rc)" [ "$rc" -eq 0 ]
+else
+	echo "skipped: privilege drop (not root)"
+fi
 
 if [ "$fail" -ne 0 ]; then
 	echo "--- dnsd log"
