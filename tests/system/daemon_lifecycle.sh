@@ -170,6 +170,17 @@ check "-t on a broken zone exits 1" [ $? -eq 1 ]
 check "-t names file:line:col" grep -q "$tmp/zones/example.org:7:[0-9]*: error" "$tmp/out"
 check "-t does not say OK" bash -c "! grep -q 'configuration OK' '$tmp/out'"
 
+# -t on a bad key file: the problem is named, the secret never shown.
+mkdir "$tmp/kz"
+cp "$tmp/zones/example.org" "$tmp/kz/"
+echo 'k._update.example.org. DNSKEY 0 3 199 kJJqipaQHQWqZL31Raar6uPnepGFIdtpjkXot9rv2xg=' \
+	>"$tmp/kz/example.org._keys"
+printf 'role primary\nzones-dir kz\n' >"$tmp/kz.conf"
+"$DNSD" -c "$tmp/kz.conf" -t >"$tmp/out" 2>&1
+check "-t on a bad key file exits 1" [ $? -eq 1 ]
+check "-t names the key file and line" grep -q "$tmp/kz/example.org._keys:1:" "$tmp/out"
+check "-t shows no secret" bash -c "! grep -q kJJq '$tmp/out'"
+
 # A removed zone file: that zone is no longer served.
 zone 3
 rm "$tmp/zones/mirage"
