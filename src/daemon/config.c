@@ -263,14 +263,16 @@ static bool cfg_has_space(const char *s)
 	return false;
 }
 
-/* scheme://host... with a non-empty host. */
+/* scheme://host... with a non-empty host, or file:///path. */
 static bool cfg_is_url(const char *s, const char *const *schemes)
 {
 	for (; *schemes; schemes++) {
 		size_t n = strlen(*schemes);
-		if (strncasecmp(s, *schemes, n) == 0 && s[n] != '\0' &&
-		    s[n] != '/' && !cfg_has_space(s))
-			return true;
+		if (strncasecmp(s, *schemes, n) != 0 || cfg_has_space(s))
+			continue;
+		if (strcasecmp(*schemes, "file://") == 0)
+			return s[n] == '/' && s[n + 1] != '\0';
+		return s[n] != '\0' && s[n] != '/';
 	}
 	return false;
 }
