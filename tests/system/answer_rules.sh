@@ -89,7 +89,7 @@ norm() {
 }
 
 # check DESC "TOOL ARGS" EXPECT...
-#   status=X  flags=F F  AN=n NS=n AR=n  edns=UDP  noedns  do
+#   status=X  flags=F F  AN=n NS=n AR=n  edns=UDP  noedns  dobit
 #   +PREFIX (a line starts with it)  !PREFIX (no line starts with it)
 check() {
 	local desc=$1 args=$2
@@ -116,7 +116,7 @@ check() {
 			;;
 		edns=*) grep -q "^edns 0 ${e#edns=} " <<<"$out" || why="$why [$e]" ;;
 		noedns) grep -q "^edns" <<<"$out" && why="$why [$e]" ;;
-		do) grep -q "^edns 0 [0-9]* do" <<<"$out" || why="$why [$e]" ;;
+		dobit) grep -q "^edns 0 [0-9]* do" <<<"$out" || why="$why [$e]" ;;
 		+*) awk -v p="${e#+}" 'index($0, p) == 1 { f = 1 } END { exit !f }' \
 			<<<"$out" || why="$why [$e]" ;;
 		!*) awk -v p="${e#!}" 'index($0, p) == 1 { f = 1 } END { exit !f }' \
@@ -128,7 +128,7 @@ check() {
 		ok
 	else
 		bad "$desc ($tool $rest):$why"
-		sed 's/^/    /' <<<"$out"
+		printf '    %s\n' "${out//$'\n'/$'\n'    }"
 	fi
 }
 
@@ -152,8 +152,8 @@ check "mixed-case qname echoed" "dig +norec wWw.ExAmPlE.cOm A" \
 both "QCLASS ANY: IN data, no AA" "+norec -c ANY www.example.com A" \
 	status=NOERROR "flags=qr" AN=1
 check "IPv6 listener" "dig -6 @::1 +norec www.example.com A" status=NOERROR
-dig @::1 -p $PORT +time=2 +tries=1 +norec +short www.example.com A |
-	grep -qx 192.0.2.80 && ok || bad "IPv6 listener answers"
+if dig @::1 -p $PORT +time=2 +tries=1 +norec +short www.example.com A |
+	grep -qx 192.0.2.80; then ok; else bad "IPv6 listener answers"; fi
 
 # --- CNAME ------------------------------------------------------------
 both "CNAME chain" "+norec chain1.example.com A" status=NOERROR "flags=aa qr" \
@@ -266,7 +266,7 @@ check "opcode STATUS: NOTIMP" "dig +norec +opcode=status www.example.com A" \
 # --- EDNS -------------------------------------------------------------
 both "our OPT, payload 1232" "+norec +bufsize=4096 www.example.com A" \
 	edns=1232
-both "DO bit copied" "+norec +dnssec www.example.com A" do
+both "DO bit copied" "+norec +dnssec www.example.com A" dobit
 both "no EDNS, no OPT" "+norec +noedns www.example.com A" noedns
 both "OPT on errors too" "+norec +bufsize=1232 www.unserved.test A" \
 	status=REFUSED edns=1232
@@ -319,7 +319,11 @@ print("two-opt", ask(struct.pack("!6H", 7, 0, 1, 0, 0, 2) + q + opt + opt))
 EOF
 )
 expect_raw() {
-	grep -qx "$1 $2" <<<"$raw" && ok || bad "raw $1: want '$2', got '$(grep "^$1 " <<<"$raw")'"
+	if grep -qx "$1 $2" <<<"$raw"; then
+		ok
+	else
+		bad "raw $1: want '$2', got '$(grep "^$1 " <<<"$raw")'"
+	fi
 }
 expect_raw qr-set silence
 expect_raw short-header silence
