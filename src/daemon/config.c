@@ -1257,7 +1257,7 @@ static void cfg_check(struct cfg_parser *p)
 	if (c->nlisten == 0) {
 		/* Every address, the DNS port. */
 		cfg_parse_addr("0.0.0.0", 53, &c->listen[0], NULL);
-		cfg_parse_addr("::", 53, &c->listen[1], NULL);
+		cfg_parse_addr("[::]", 53, &c->listen[1], NULL);
 		c->nlisten = 2;
 	}
 }
