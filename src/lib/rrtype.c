@@ -79,7 +79,7 @@ enum {
 	}
 
 #define RRSIG_FIELDS                                                           \
-	F_TYPE, F_ALG, F_U8, F_TTL32, F_TIME, F_TIME, F_U16, F_NAME, F_BASE64
+	F_TYPE, F_ALG, F_U8, F_U32, F_TIME, F_TIME, F_U16, F_NAME, F_BASE64
 
 /* Sorted by type number (binary search). */
 static const rrtype_row rows[] = {
@@ -1628,9 +1628,14 @@ static bool svc_key_from_text(const char *s, size_t len, uint16_t *key)
 	return false;
 }
 
+/* Keys printed by name; later ones (dohpath, ohttp) print as key7 and
+ * key8, as BIND 9.18 and dnspython 2.3 print and read them, though their
+ * names are read too. */
+#define NSVCKEYS_PRINTED 7
+
 static void tb_svc_key(tbuf *t, uint16_t key)
 {
-	if (key < NSVCKEYS)
+	if (key < NSVCKEYS_PRINTED)
 		tb_str(t, svckeys[key].name);
 	else
 		tb_fmt(t, "key%u", key);

@@ -168,7 +168,8 @@ static const struct rt cases[] = {
      "1 1 DD465C09CFA51FB45020CC83316FFF21B9EC74AC",
      "0101dd465c09cfa51fb45020cc83316fff21b9ec74ac"},
     {"RRSIG",
-     "A RSASHA256 2 1h 20340101000000 1701388800 12345 example.com. AAAA BBBB",
+     "A RSASHA256 2 3600 20340101000000 1701388800 12345 example.com. AAAA "
+     "BBBB",
      "A 8 2 3600 20340101000000 20231201000000 12345 example.com. AAAABBBB",
      "0001080200000e107861f800656922003039076578616d706c6503636f6d0000000004104"
      "1"},
@@ -214,7 +215,7 @@ static const struct rt cases[] = {
      "no-default-alpn port=8443 ipv4hint=1.2.3.4,5.6.7.8 "
      "ech=AEn+DQBFKwAgACABWIHUGj4u+"
      "PIggYXcR5JF0gYk3dCRioBW8uJq9H4mKAAIAAEAAQABAANAEnB1YmxpYy50ZXN0LmV4YW1wbG"
-     "UAAA== ipv6hint=2001:db8::1 dohpath=\"/dns-query{?dns}\" "
+     "UAAA== ipv6hint=2001:db8::1 key7=\"/dns-query{?dns}\" "
      "key667=\"hello\\210qoo\"",
      "000103666f6f076578616d706c6503636f6d0000000004000100040001000602683202683"
      "3000200000003000220fb0004000801020304050607080005004c0049fe0d00452b002000"
@@ -223,7 +224,7 @@ static const struct rt cases[] = {
      "b8000000000000000000000001000700102f646e732d71756572797b3f646e737d029b000"
      "968656c6c6fd2716f6f"},
     {"HTTPS", "1 . alpn=\"f\\\\\\\\oo\\\\,bar,h2\" key65000 ohttp",
-     "1 . alpn=\"f\\\\\\\\oo\\\\,bar,h2\" ohttp key65000",
+     "1 . alpn=\"f\\\\\\\\oo\\\\,bar,h2\" key8 key65000",
      "0001000001000c08665c6f6f2c62617202683200080000fde80000"},
     {"HTTPS", "0 svc.example.", "0 svc.example.",
      "000003737663076578616d706c6500"},
