@@ -64,7 +64,8 @@ typedef enum dnsd_verdict {
  *   DNSD_ANSWER_CHAIN_MAX links; the rcode and SOA are those of the last
  *   name (RFC 6604); a chain into a delegation ends with the referral
  *   (AA kept from the first name).
- * - No DNSSEC processing (RRSIGs are not added for DO). */
+ * - Not done: DNSSEC processing (RRSIGs and denial are not added for
+ *   DO) and DNAME substitution (RFC 6672); the DO bit is only echoed. */
 dnsd_verdict dnsd_answer(const dnsd_zonedb *db, const dnsd_query *q, int perr,
                          const uint8_t *pkt, const dnsd_answer_opts *o,
                          uint8_t *out, size_t cap, size_t *outlen);

@@ -76,7 +76,9 @@ static size_t qlen;
 static uint8_t resp[65536];
 static size_t resp_len;
 static dnsd_verdict verdict;
+#if COUNT_ALLOCS
 static long answer_allocs;
+#endif
 
 typedef struct qopts {
 	bool edns;
