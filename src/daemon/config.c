@@ -100,7 +100,7 @@ struct cfg_directive {
 	bool repeatable;
 	cfg_parse_fn parse;
 	cfg_print_fn print;           /* NULL: not printed (include) */
-	size_t off;                   /* the field, for the generic handlers */
+	size_t off, size;             /* the field, for the generic handlers */
 	unsigned long min, max;       /* range of number values */
 	bool (*valid)(const char *s); /* check of a string value */
 	const char *expect; /* what a valid value looks like, for errors */
@@ -532,8 +532,9 @@ static int cfg_parse_log_level(struct cfg_parser *p,
 	return 0;
 }
 
-static int cfg_parse_uint(struct cfg_parser *p, const struct cfg_directive *d,
-                          int argc, char **argv)
+/* A number field of d->size octets: unsigned or uint16_t. */
+static int cfg_parse_number(struct cfg_parser *p, const struct cfg_directive *d,
+                            int argc, char **argv)
 {
 	unsigned long v;
 
@@ -542,21 +543,10 @@ static int cfg_parse_uint(struct cfg_parser *p, const struct cfg_directive *d,
 		          d->expect, d->min, d->max, argv[0]);
 		return -1;
 	}
-	*(unsigned *)cfg_field(p->c, d) = (unsigned)v;
-	return 0;
-}
-
-static int cfg_parse_u16(struct cfg_parser *p, const struct cfg_directive *d,
-                         int argc, char **argv)
-{
-	unsigned long v;
-
-	if (!cfg_number(argv[0], d->min, d->max, &v)) {
-		cfg_error(p, "%s: expected %s %lu..%lu, found '%s'", d->name,
-		          d->expect, d->min, d->max, argv[0]);
-		return -1;
-	}
-	*(uint16_t *)cfg_field(p->c, d) = (uint16_t)v;
+	if (d->size == sizeof(uint16_t))
+		*(uint16_t *)cfg_field(p->c, d) = (uint16_t)v;
+	else
+		*(unsigned *)cfg_field(p->c, d) = (unsigned)v;
 	return 0;
 }
 
@@ -797,17 +787,14 @@ static void cfg_print_log_level(const struct cfg_directive *d,
 	cfg_print_line(out, d->name, log_level_name(c->log_level));
 }
 
-static void cfg_print_uint(const struct cfg_directive *d, const dnsd_config *c,
-                           FILE *out, bool secrets)
+static void cfg_print_number(const struct cfg_directive *d,
+                             const dnsd_config *c, FILE *out, bool secrets)
 {
-	fprintf(out, "%s %u\n", d->name, *(const unsigned *)cfg_cfield(c, d));
-}
+	const void *f = cfg_cfield(c, d);
+	unsigned v = d->size == sizeof(uint16_t) ? *(const uint16_t *)f
+	                                         : *(const unsigned *)f;
 
-static void cfg_print_u16(const struct cfg_directive *d, const dnsd_config *c,
-                          FILE *out, bool secrets)
-{
-	fprintf(out, "%s %u\n", d->name,
-	        (unsigned)*(const uint16_t *)cfg_cfield(c, d));
+	fprintf(out, "%s %u\n", d->name, v);
 }
 
 static void cfg_print_string(const struct cfg_directive *d,
@@ -824,7 +811,7 @@ static void cfg_print_git_poll(const struct cfg_directive *d,
                                const dnsd_config *c, FILE *out, bool secrets)
 {
 	if (c->git_remote != NULL)
-		cfg_print_uint(d, c, out, secrets);
+		cfg_print_number(d, c, out, secrets);
 }
 
 static void cfg_print_keys_file(const struct cfg_directive *d,
@@ -872,7 +859,9 @@ static void cfg_print_acme_eab(const struct cfg_directive *d,
 		.repeatable = (rep), .parse = (parse_fn), .print = (print_fn), \
 		__VA_ARGS__                                                    \
 	}
-#define F(field)            .off = offsetof(dnsd_config, field)
+#define F(field)                                                               \
+	.off = offsetof(dnsd_config, field),                                   \
+	.size = sizeof(((dnsd_config *)0)->field)
 #define RANGE(lo, hi, what) .min = (lo), .max = (hi), .expect = (what)
 
 /* One row per directive, in the order dnsd_config_print writes them. */
@@ -883,17 +872,17 @@ static const struct cfg_directive cfg_table[] = {
     ROW("user", R_ALL, false, cfg_parse_string, cfg_print_string, F(user),
         .valid = cfg_valid_user, .expect = "an existing user"),
     ROW("log-level", R_ALL, false, cfg_parse_log_level, cfg_print_log_level),
-    ROW("notify-port", R_ALL, false, cfg_parse_u16, cfg_print_u16,
+    ROW("notify-port", R_ALL, false, cfg_parse_number, cfg_print_number,
         F(notify_port), RANGE(1, 65535, "a port")),
-    ROW("edns-payload", R_ALL, false, cfg_parse_u16, cfg_print_u16,
+    ROW("edns-payload", R_ALL, false, cfg_parse_number, cfg_print_number,
         F(edns_payload), RANGE(512, 4096, "a size in octets")),
-    ROW("workers", R_ALL, false, cfg_parse_uint, cfg_print_uint, F(workers),
+    ROW("workers", R_ALL, false, cfg_parse_number, cfg_print_number, F(workers),
         RANGE(1, DNSD_CONFIG_MAX_WORKERS, "a count")),
-    ROW("tcp-idle-timeout", R_ALL, false, cfg_parse_uint, cfg_print_uint,
+    ROW("tcp-idle-timeout", R_ALL, false, cfg_parse_number, cfg_print_number,
         F(tcp_idle_timeout), RANGE(1, 3600, "seconds")),
-    ROW("tcp-max-clients", R_ALL, false, cfg_parse_uint, cfg_print_uint,
+    ROW("tcp-max-clients", R_ALL, false, cfg_parse_number, cfg_print_number,
         F(tcp_max_clients), RANGE(1, 65535, "a count")),
-    ROW("tcp-max-queries", R_ALL, false, cfg_parse_uint, cfg_print_uint,
+    ROW("tcp-max-queries", R_ALL, false, cfg_parse_number, cfg_print_number,
         F(tcp_max_queries), RANGE(1, 65535, "a count")),
     ROW("zones-dir", R_PRI, false, cfg_parse_path, cfg_print_string,
         F(zones_dir)),
@@ -911,7 +900,7 @@ static const struct cfg_directive cfg_table[] = {
     ROW("git-author", R_PRI, false, cfg_parse_string, cfg_print_string,
         F(git_author), .valid = cfg_valid_author, .expect = "\"NAME <EMAIL>\"",
         .needs = "git-remote"),
-    ROW("git-poll", R_PRI, false, cfg_parse_uint, cfg_print_git_poll,
+    ROW("git-poll", R_PRI, false, cfg_parse_number, cfg_print_git_poll,
         F(git_poll), RANGE(0, 86400, "seconds"), .needs = "git-remote"),
     ROW("primary", R_SEC | R_LE, false, cfg_parse_primary, cfg_print_primary),
     ROW("key", R_SEC | R_LE, true, cfg_parse_key, cfg_print_key),
