@@ -1122,25 +1122,30 @@ static void check_hash(dnsd_wire *r, const kind *k)
 
 /* --- type bitmaps --- */
 
+/* Only the windows in use are cleared and scanned: NSEC records are
+ * many in a signed zone, and clearing all 8 KB each time showed. */
 static int text_bitmap(tctx *c, const kind *k)
 {
-	uint8_t bits[8192] = {0};
-	bool any = false;
+	uint8_t bits[8192];
+	bool used[256] = {false};
 	for (; c->i < c->ntok; c->i++) {
 		const dnsd_token *t = &c->tok[c->i];
 		uint16_t type;
 		if (dnsd_rrtype_from_text(t->s, t->len, &type) < 0)
 			return expect(c, k->what);
+		if (!used[type >> 8]) {
+			used[type >> 8] = true;
+			memset(bits + (type >> 8) * 32, 0, 32);
+		}
 		bits[type >> 3] |= (uint8_t)(0x80 >> (type & 7));
-		any = true;
 	}
-	for (unsigned win = 0; any && win < 256; win++) {
+	for (unsigned win = 0; win < 256; win++) {
+		if (!used[win])
+			continue;
 		const uint8_t *b = bits + win * 32;
 		unsigned len = 32;
-		while (len && !b[len - 1])
+		while (!b[len - 1])
 			len--;
-		if (!len)
-			continue;
 		dnsd_wire_put_u8(&c->out, (uint8_t)win);
 		dnsd_wire_put_u8(&c->out, (uint8_t)len);
 		dnsd_wire_put(&c->out, b, len);
@@ -2110,7 +2115,8 @@ int dnsd_rrtype_from_text(const char *s, size_t len, uint16_t *type)
 		return 0;
 	}
 	for (size_t i = 0; i < NROWS; i++)
-		if (strlen(rows[i].info.name) == len &&
+		if (len && (rows[i].info.name[0] | 32) == (s[0] | 32) &&
+		    strlen(rows[i].info.name) == len &&
 		    strncasecmp(rows[i].info.name, s, len) == 0) {
 			*type = rows[i].info.type;
 			return 0;
