@@ -66,6 +66,8 @@ struct dnsd_zf_parser {
 	int stop_err; /* the sink's or malloc's error */
 	zf_file *cur;
 	const char *top_name;
+	char **names; /* names of included files, freed at the end */
+	size_t nnames;
 	char *root; /* $INCLUDE boundary (resolved on first use) */
 	bool root_done;
 	int root_errno;
@@ -90,6 +92,10 @@ struct dnsd_zf_parser {
 	char tc_text[16];
 	uint32_t tc_len;
 	uint16_t tc_type;
+	/* whether the last type checked may not be in a zone file */
+	bool meta_known, meta;
+	uint16_t meta_type;
+	uint64_t generated; /* records made by $GENERATE so far */
 
 	uint8_t rdata[65535];
 };
@@ -738,9 +744,11 @@ static bool implicit_ttl(dnsd_zf_parser *p, const dnsd_token *first,
 	return false;
 }
 
+/* Where an RDATA error is shown: at the token named by the RR type
+ * module, or at blame (a $GENERATE template) when given. */
 static int parse_rdata(dnsd_zf_parser *p, uint16_t type,
                        const dnsd_token *type_tok, const dnsd_token *rd,
-                       size_t nrd)
+                       size_t nrd, const dnsd_token *blame)
 {
 	dnsd_rdata_error e;
 	if (type == DNSD_TYPE_A && nrd == 1 && !rd[0].quoted &&
@@ -758,105 +766,114 @@ static int parse_rdata(dnsd_zf_parser *p, uint16_t type,
 		snprintf(e.msg, sizeof e.msg, "invalid %s data",
 		         dnsd_rrtype_to_text(type, tb));
 	}
-	if (e.tok < nrd)
+	if (blame)
+		err_tok(p, blame, "%s", e.msg);
+	else if (e.tok < nrd)
 		err_tok(p, &rd[e.tok], "%s", e.msg);
 	else
 		err_after(p, nrd ? &rd[nrd - 1] : type_tok, "%s", e.msg);
 	return -1;
 }
 
-static void do_record(dnsd_zf_parser *p, zf_file *f, const dnsd_token *t,
-                      size_t n)
-{
-	const dnsd_token *owner_tok = NULL;
-	size_t i = 0;
-	if (!p->rec_inherit) {
-		owner_tok = &t[i++];
-		if (!set_owner(p, owner_tok))
-			return;
-	} else if (p->owner_state == OWNER_NONE) {
-		err_tok(p, &t[0],
-		        "no owner name: the line starts with a blank "
-		        "and no record came before");
-		return;
-	}
+/* The header of a record after its owner: [TTL] [class] type, TTL and
+ * class in either order. */
+typedef struct zf_header {
+	bool have_ttl;
+	uint32_t ttl;
+	uint16_t type;
+	const dnsd_token *type_tok;
+	size_t next; /* index of the first RDATA token */
+} zf_header;
 
-	bool have_ttl = false, have_class = false;
-	uint32_t ttl = 0;
-	uint16_t type = 0;
-	const dnsd_token *type_tok = NULL;
+static bool parse_header(dnsd_zf_parser *p, const dnsd_token *t, size_t n,
+                         size_t i, zf_header *h)
+{
+	bool have_class = false;
 	char tb[TOKBUF];
-	for (; i < n && !type_tok; i++) {
+	memset(h, 0, sizeof *h);
+	for (; i < n && !h->type_tok; i++) {
 		uint32_t v = 0;
-		switch (classify(p, &t[i], !have_ttl, !have_class, &v)) {
+		switch (classify(p, &t[i], !h->have_ttl, !have_class, &v)) {
 		case H_TTL:
-			have_ttl = true;
-			ttl = v;
+			h->have_ttl = true;
+			h->ttl = v;
 			break;
 		case H_CLASS:
 			if (v != DNSD_CLASS_IN) {
 				err_tok(p, &t[i],
 				        "class %s is not supported, only IN",
 				        dnsd_rrclass_to_text((uint16_t)v, tb));
-				return;
+				return false;
 			}
 			have_class = true;
 			break;
 		case H_TYPE:
-			type = (uint16_t)v;
-			type_tok = &t[i];
+			h->type = (uint16_t)v;
+			h->type_tok = &t[i];
 			break;
 		case H_TTL_RANGE:
 			err_tok(p, &t[i],
 			        "TTL '%s' is out of range (at most %u)",
 			        tok_text(&t[i], tb, sizeof tb), ZF_TTL_MAX);
-			return;
+			return false;
 		default:
-			header_error(p, t, n, i, have_ttl, have_class);
-			return;
+			header_error(p, t, n, i, h->have_ttl, have_class);
+			return false;
 		}
 	}
-	if (!type_tok) {
+	if (!h->type_tok) {
 		err_after(p, &t[n - 1], "expected %s, found end of line",
-		          expected_header(have_ttl, have_class));
-		return;
+		          expected_header(h->have_ttl, have_class));
+		return false;
 	}
-	const dnsd_rrtype_info *info = dnsd_rrtype_info_get(type);
-	if (info && (info->flags & DNSD_RRF_META)) {
-		err_tok(p, type_tok, "RR type %s cannot appear in a zone file",
-		        dnsd_rrtype_to_text(type, tb));
-		return;
+	if (!p->meta_known || p->meta_type != h->type) {
+		const dnsd_rrtype_info *info = dnsd_rrtype_info_get(h->type);
+		p->meta_known = true;
+		p->meta_type = h->type;
+		p->meta = info && (info->flags & DNSD_RRF_META);
 	}
+	if (p->meta) {
+		err_tok(p, h->type_tok,
+		        "RR type %s cannot appear in a zone file",
+		        dnsd_rrtype_to_text(h->type, tb));
+		return false;
+	}
+	h->next = i;
+	return true;
+}
 
-	const dnsd_token *rd = t + i;
-	size_t nrd = n - i;
-	int rdlen = parse_rdata(p, type, type_tok, rd, nrd);
-	if (rdlen < 0)
-		return;
-	if (have_ttl) {
+/* Applies the TTL rules and hands the record (RDATA in p->rdata) to the
+ * sink. */
+static void put_record(dnsd_zf_parser *p, zf_file *f, const uint8_t *owner,
+                       const dnsd_token *owner_tok, const dnsd_token *first,
+                       const zf_header *h, const dnsd_token *rd, size_t nrd,
+                       int rdlen)
+{
+	uint32_t ttl = h->ttl;
+	if (h->have_ttl) {
 		p->have_last = true;
 		p->last_ttl = ttl;
-	} else if (!implicit_ttl(p, &t[0], type, (size_t)rdlen, &ttl)) {
+	} else if (!implicit_ttl(p, first, h->type, (size_t)rdlen, &ttl)) {
 		return;
 	}
-	if (p->owner_state != OWNER_OK)
+	if (!owner)
 		return; /* inherited from an owner already reported bad */
 
 	dnsd_zf_rec rec = {
 	    .rr =
 	        {
-	            .owner = p->owner,
-	            .type = type,
+	            .owner = owner,
+	            .type = h->type,
 	            .rclass = DNSD_CLASS_IN,
 	            .ttl = ttl,
 	            .rdata = p->rdata,
 	            .rdlen = (uint16_t)rdlen,
 	            .file = f->name,
-	            .line = t[0].line,
+	            .line = first->line,
 	        },
 	    .owner = owner_tok,
-	    .first = &t[0],
-	    .type = type_tok,
+	    .first = first,
+	    .type = h->type_tok,
 	    .rdata = rd,
 	    .nrdata = nrd,
 	};
@@ -870,6 +887,33 @@ static void do_record(dnsd_zf_parser *p, zf_file *f, const dnsd_token *t,
 		p->stop = true;
 		p->stop_err = r;
 	}
+}
+
+static void do_record(dnsd_zf_parser *p, zf_file *f, const dnsd_token *t,
+                      size_t n)
+{
+	const dnsd_token *owner_tok = NULL;
+	size_t i = 0;
+	zf_header h;
+	if (!p->rec_inherit) {
+		owner_tok = &t[i++];
+		if (!set_owner(p, owner_tok))
+			return;
+	} else if (p->owner_state == OWNER_NONE) {
+		err_tok(p, &t[0],
+		        "no owner name: the line starts with a blank "
+		        "and no record came before");
+		return;
+	}
+	if (!parse_header(p, t, n, i, &h))
+		return;
+	const dnsd_token *rd = t + h.next;
+	size_t nrd = n - h.next;
+	int rdlen = parse_rdata(p, h.type, h.type_tok, rd, nrd, NULL);
+	if (rdlen < 0)
+		return;
+	put_record(p, f, p->owner_state == OWNER_OK ? p->owner : NULL,
+	           owner_tok, &t[0], &h, rd, nrd, rdlen);
 }
 
 /* ---- directives ---- */
@@ -1117,9 +1161,23 @@ typedef struct zf_include {
 	size_t len;
 } zf_include;
 
-static void include_free(zf_include *in)
+/* File names handed to the sink stay valid until the parse ends: a sink
+ * may tell files apart by the pointer. */
+static void keep_name(dnsd_zf_parser *p, char *name)
 {
-	free(in->display);
+	char **n = realloc(p->names, (p->nnames + 1) * sizeof *n);
+	if (!n) {
+		free(name);
+		return;
+	}
+	p->names = n;
+	p->names[p->nnames++] = name;
+}
+
+static void include_free(dnsd_zf_parser *p, zf_include *in)
+{
+	if (in->display)
+		keep_name(p, in->display);
 	free(in->id);
 	free(in->dir);
 	free(in->buf);
@@ -1241,7 +1299,7 @@ static void dir_include(dnsd_zf_parser *p, zf_file *f, const dnsd_token *t,
 	bool ok = include_open(p, f, &t[1], path, &in);
 	free(path);
 	if (!ok) {
-		include_free(&in);
+		include_free(p, &in);
 		return;
 	}
 
@@ -1273,13 +1331,304 @@ static void dir_include(dnsd_zf_parser *p, zf_file *f, const dnsd_token *t,
 	p->origin_len = saved_olen;
 	memcpy(p->owner, saved_owner, sizeof saved_owner);
 	p->owner_state = saved_state;
-	include_free(&in);
+	include_free(p, &in);
 }
 
+/* ---- $GENERATE (BIND's) ---- */
+
+/* One $GENERATE makes at most this many records, and one parse at most
+ * ZF_GEN_TOTAL: enough for a /12 of PTRs, and a bound on the time
+ * arbitrary input can cost. */
+#define ZF_GEN_MAX   (1u << 20)
+#define ZF_GEN_TOTAL (1u << 22)
+#define ZF_GEN_TEXT  8192
+#define ZF_GEN_TOKS  256
+
+/* BIND's nibble form: hex digits of v, lowest first, each a label;
+ * width counts the characters written, dots included. */
+static size_t gen_nibbles(char *out, size_t cap, uint64_t v, unsigned width,
+                          bool upper)
+{
+	const char *hex = upper ? "0123456789ABCDEF" : "0123456789abcdef";
+	size_t o = 0;
+	do {
+		if (o < cap)
+			out[o++] = hex[v & 15];
+		v >>= 4;
+		if (width)
+			width--;
+		if (width || v) {
+			if (o < cap)
+				out[o++] = '.';
+			if (width)
+				width--;
+		}
+	} while (v || width);
+	return o;
+}
+
+/* ${offset[,width[,base]]} at s (after the '{'); false when malformed. */
+static bool gen_modifier(const char *s, size_t len, size_t *used, int64_t *off,
+                         unsigned *width, char *base)
+{
+	size_t i = 0;
+	bool neg = false;
+	int64_t v = 0;
+	unsigned w = 0, digits = 0;
+	if (i < len && (s[i] == '+' || s[i] == '-'))
+		neg = s[i++] == '-';
+	for (; i < len && is_digit(s[i]) && digits < 10; i++, digits++)
+		v = v * 10 + (s[i] - '0');
+	if (!digits)
+		return false;
+	*off = neg ? -v : v;
+	*width = 0;
+	*base = 'd';
+	if (i < len && s[i] == ',') {
+		for (i++, digits = 0; i < len && is_digit(s[i]) && digits < 3;
+		     i++, digits++)
+			w = w * 10 + (unsigned)(s[i] - '0');
+		if (!digits || w > 255)
+			return false;
+		*width = w;
+		if (i < len && s[i] == ',') {
+			if (++i >= len || !strchr("doxXnN", s[i]) || !s[i])
+				return false;
+			*base = s[i++];
+		}
+	}
+	if (i >= len || s[i] != '}')
+		return false;
+	*used = i + 1;
+	return true;
+}
+
+/* The template t for value v into out; -1 when a modifier is malformed,
+ * the value negative or the text too long. */
+static int gen_expand(const dnsd_token *t, int64_t v, char *out, size_t cap)
+{
+	const char *s = t->s;
+	size_t len = t->len, o = 0;
+	for (size_t i = 0; i < len;) {
+		char num[300];
+		size_t nl;
+		if (s[i] == '\\' &&
+		    i + 1 < len) { /* escapes pass as they are */
+			if (o + 2 > cap)
+				return -1;
+			out[o++] = s[i++];
+			out[o++] = s[i++];
+			continue;
+		}
+		if (s[i] != '$') {
+			if (o + 1 > cap)
+				return -1;
+			out[o++] = s[i++];
+			continue;
+		}
+		i++;
+		if (i < len && s[i] == '$') { /* "$$": a '$' */
+			if (o + 2 > cap)
+				return -1;
+			out[o++] = '\\';
+			out[o++] = '$';
+			i++;
+			continue;
+		}
+		int64_t off = 0;
+		unsigned width = 0;
+		char base = 'd';
+		if (i < len && s[i] == '{') {
+			size_t used;
+			if (!gen_modifier(s + i + 1, len - i - 1, &used, &off,
+			                  &width, &base))
+				return -1;
+			i += used + 1;
+		}
+		int64_t x = v + off;
+		if (x < 0)
+			return -1;
+		if (base == 'n' || base == 'N')
+			nl = gen_nibbles(num, sizeof num, (uint64_t)x, width,
+			                 base == 'N');
+		else
+			nl =
+			    (size_t)snprintf(num, sizeof num,
+			                     base == 'o'   ? "%0*llo"
+			                     : base == 'x' ? "%0*llx"
+			                     : base == 'X' ? "%0*llX"
+			                                   : "%0*llu",
+			                     (int)width, (unsigned long long)x);
+		if (nl >= sizeof num || o + nl > cap)
+			return -1;
+		memcpy(out + o, num, nl);
+		o += nl;
+	}
+	return (int)o;
+}
+
+/* Cuts generated RDATA text into tokens, as the lexer would a line:
+ * blanks separate, quotes group, a backslash escapes. They are all shown
+ * at the template's place. -1 on an unterminated quote or too many. */
+static int gen_split(const char *s, size_t len, const dnsd_token *at,
+                     dnsd_token *toks, size_t max)
+{
+	size_t n = 0, i = 0;
+	for (;;) {
+		while (i < len && (cclass[(uint8_t)s[i]] == C_WS ||
+		                   s[i] == '(' || s[i] == ')' || s[i] == '\n'))
+			i++;
+		if (i >= len || s[i] == ';')
+			return (int)n;
+		if (n == max)
+			return -1;
+		dnsd_token *t = &toks[n++];
+		*t = *at;
+		t->quoted = s[i] == '"';
+		if (t->quoted)
+			i++;
+		size_t b = i;
+		while (i < len) {
+			uint8_t k = cclass[(uint8_t)s[i]];
+			if (t->quoted ? s[i] == '"'
+			              : (k != C_TOK && k != C_BSL))
+				break;
+			if (s[i] == '\\' && i + 1 < len)
+				i++;
+			i++;
+		}
+		if (t->quoted && i >= len)
+			return -1;
+		t->s = s + b;
+		t->len = (uint32_t)(i - b);
+		if (t->quoted)
+			i++;
+	}
+}
+
+/* "START-STOP[/STEP]" */
+static bool gen_range(const dnsd_token *t, int64_t *start, int64_t *stop,
+                      int64_t *step)
+{
+	int64_t v[3] = {0, 0, 1};
+	size_t i = 0;
+	for (int k = 0; k < 3; k++) {
+		unsigned digits = 0;
+		int64_t x = 0;
+		for (; i < t->len && is_digit(t->s[i]) && digits < 10;
+		     i++, digits++)
+			x = x * 10 + (t->s[i] - '0');
+		if (!digits || x > ZF_TTL_MAX)
+			return false;
+		v[k] = x;
+		if (i == t->len && k > 0)
+			break;
+		if (i == t->len || t->s[i] != (k == 0 ? '-' : '/'))
+			return false;
+		i++;
+	}
+	if (i != t->len || v[0] > v[1] || v[2] < 1)
+		return false;
+	*start = v[0];
+	*stop = v[1];
+	*step = v[2];
+	return true;
+}
+
+/* $GENERATE RANGE LHS [TTL] [CLASS] TYPE RHS: one record for each value
+ * of RANGE, `$` in LHS and RHS standing for it (`${offset,width,base}`
+ * as in BIND). The owner of the lines that follow does not change. */
 static void dir_generate(dnsd_zf_parser *p, zf_file *f, const dnsd_token *t,
                          size_t n)
 {
-	err_tok(p, &t[0], "$GENERATE is not supported: write the records out");
+	char tb[TOKBUF];
+	int64_t start, stop, step;
+	zf_header h;
+	if (!dir_args(p, t, n, 4, 6, "RANGE LHS [TTL] [CLASS] TYPE RHS",
+	              "$GENERATE RANGE LHS TTL CLASS TYPE RHS"))
+		return;
+	if (t[1].quoted || !gen_range(&t[1], &start, &stop, &step)) {
+		err_tok(p, &t[1],
+		        "expected a range START-STOP[/STEP] after $GENERATE, "
+		        "found '%s'",
+		        tok_text(&t[1], tb, sizeof tb));
+		return;
+	}
+	uint64_t count = (uint64_t)((stop - start) / step) + 1;
+	if (count > ZF_GEN_MAX) {
+		err_tok(p, &t[1],
+		        "$GENERATE range too large (at most %u records)",
+		        ZF_GEN_MAX);
+		return;
+	}
+	if (p->generated + count > ZF_GEN_TOTAL) {
+		err_tok(p, &t[0],
+		        "too many records from $GENERATE (at most %u in all)",
+		        ZF_GEN_TOTAL);
+		return;
+	}
+	if (!parse_header(p, t, n - 1, 3, &h))
+		return;
+	if (h.next != n - 1) {
+		err_tok(p, &t[h.next + 1],
+		        "expected end of line after $GENERATE RHS, found '%s'",
+		        tok_text(&t[h.next + 1], tb, sizeof tb));
+		return;
+	}
+	const dnsd_token *lhs = &t[2], *rhs = &t[n - 1];
+	char *text = malloc(2 * ZF_GEN_TEXT);
+	dnsd_token *toks = malloc(ZF_GEN_TOKS * sizeof *toks);
+	if (!text || !toks) {
+		free(text);
+		free(toks);
+		p->stop = true;
+		p->stop_err = DNSD_ENOMEM;
+		return;
+	}
+	char *rtext = text + ZF_GEN_TEXT;
+	p->generated += count;
+	for (int64_t v = start; v <= stop && !p->stop; v += step) {
+		uint8_t owner[DNSD_NAME_MAX];
+		int ol = gen_expand(lhs, v, text, ZF_GEN_TEXT);
+		int rl = gen_expand(rhs, v, rtext, ZF_GEN_TEXT);
+		if (ol < 0 || rl < 0) {
+			const dnsd_token *bad = ol < 0 ? lhs : rhs;
+			err_tok(
+			    p, bad,
+			    "bad $GENERATE template '%s' for value %lld: "
+			    "a modifier is not ${offset[,width[,base]]}, "
+			    "or the value is negative, or the text too long",
+			    tok_text(bad, tb, sizeof tb), (long long)v);
+			break;
+		}
+		int r = lhs->quoted ? DNSD_ESYNTAX
+		                    : dnsd_name_from_text(text, (size_t)ol,
+		                                          p->origin, owner);
+		if (r < 0) {
+			err_tok(p, lhs,
+			        "invalid owner name generated by $GENERATE for "
+			        "value %lld: %s",
+			        (long long)v, name_problem(r));
+			break;
+		}
+		int nrd = gen_split(rtext, (size_t)rl, rhs, toks, ZF_GEN_TOKS);
+		if (nrd < 0) {
+			err_tok(
+			    p, rhs,
+			    "$GENERATE RHS for value %lld has an unterminated "
+			    "quote or too many fields",
+			    (long long)v);
+			break;
+		}
+		int rdlen =
+		    parse_rdata(p, h.type, h.type_tok, toks, (size_t)nrd, rhs);
+		if (rdlen < 0)
+			break;
+		put_record(p, f, owner, lhs, &t[0], &h, toks, (size_t)nrd,
+		           rdlen);
+	}
+	free(text);
+	free(toks);
 }
 
 static const struct zf_directive {
@@ -1413,6 +1762,9 @@ out:
 	free(owned);
 	free(id);
 	free(dir);
+	for (size_t i = 0; i < p->nnames; i++)
+		free(p->names[i]);
+	free(p->names);
 	free(p->root);
 	free(p->toks);
 	free(p);
