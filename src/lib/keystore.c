@@ -648,7 +648,9 @@ static int bind_clause(bind_lex *l, dnsd_keylist *list)
 	int r;
 
 	memset(&k, 0, sizeof k);
-	if ((r = bind_next(l)) <= 0 || (!l->quoted && strchr("{};", *l->tok)) ||
+	if ((r = bind_next(l)) < 0)
+		return r;
+	if (r == 0 || (!l->quoted && strchr("{};", *l->tok)) ||
 	    key_name(l->tok, l->len, &k) < 0) {
 		set_err(l->err, l->errcap,
 		        "%u: expected a key name after 'key'", l->line);
@@ -658,7 +660,9 @@ static int bind_clause(bind_lex *l, dnsd_keylist *list)
 	if ((r = bind_expect(l, "{", "the key name")) < 0)
 		return r;
 	for (;;) {
-		if ((r = bind_next(l)) <= 0) {
+		if ((r = bind_next(l)) < 0)
+			goto out;
+		if (r == 0) {
 			set_err(l->err, l->errcap, "%u: key '%s' is not closed",
 			        l->line, name);
 			r = DNSD_ESYNTAX;
@@ -667,7 +671,9 @@ static int bind_clause(bind_lex *l, dnsd_keylist *list)
 		if (bind_is(l, "}"))
 			break;
 		if (bind_is(l, "algorithm")) {
-			if ((r = bind_next(l)) <= 0 ||
+			if ((r = bind_next(l)) < 0)
+				goto out;
+			if (r == 0 ||
 			    !(k.alg = dnsd_key_alg_from_text(l->tok, l->len))) {
 				set_err(
 				    l->err, l->errcap,
@@ -680,8 +686,9 @@ static int bind_clause(bind_lex *l, dnsd_keylist *list)
 			}
 			have_alg = true;
 		} else if (bind_is(l, "secret")) {
-			if ((r = bind_next(l)) <= 0 ||
-			    key_secret(l->tok, l->len, &k) < 0) {
+			if ((r = bind_next(l)) < 0)
+				goto out;
+			if (r == 0 || key_secret(l->tok, l->len, &k) < 0) {
 				set_err(l->err, l->errcap,
 				        "%u: key '%s': the secret is not valid "
 				        "base64",
