@@ -1662,6 +1662,12 @@ static void parse_file(dnsd_zf_parser *p, zf_file *f)
 {
 	zf_file *saved = p->cur;
 	p->cur = f;
+	/* the UTF-8 byte order mark some editors write first is no owner */
+	if (f->p == f->buf && f->end - f->p >= 3 &&
+	    memcmp(f->p, "\xef\xbb\xbf", 3) == 0) {
+		f->p += 3;
+		f->line_start = f->p;
+	}
 	while (!p->stop && lex_record(p, f)) {
 		if (p->rec_bad)
 			continue;

@@ -335,6 +335,14 @@ static void test_crlf_and_fast_paths(void)
 	EXPECT_REC(2, "C.D.", DNSD_TYPE_A, 60, "1.2.3.4");
 	EXPECT_REC(3, "C.D.", DNSD_TYPE_A, 60, "1.2.3.5");
 
+	/* a byte order mark first is skipped */
+	CHECK_INT(parse("\xef\xbb\xbf$TTL 60\nwww A 1.1.1.1\nx A 1\n"),
+	          DNSD_ESYNTAX);
+	CHECK_INT(nrec, 1);
+	EXPECT_DIAG(0, 3, 5, "expected an IPv4 address, found '1'");
+	CHECK_INT(parse("\xef\xbb\xbfwww 60 A 1.1.1.1\n"), 0);
+	EXPECT_REC(0, "www.example.", DNSD_TYPE_A, 60, "1.1.1.1");
+
 	/* a 63-octet label goes, 64 does not */
 	char buf[400];
 	snprintf(
