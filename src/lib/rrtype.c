@@ -1847,7 +1847,7 @@ static int svc_split(tctx *c, svparam *ps, size_t *np)
 static int text_svcparams(tctx *c, const kind *k)
 {
 	svparam ps[SVC_MAXPARAMS];
-	size_t n;
+	size_t n = 0; /* set by svc_split; gcc cannot tell */
 	int r = svc_split(c, ps, &n);
 	if (r < 0)
 		return r;
