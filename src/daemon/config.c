@@ -999,7 +999,7 @@ static int cfg_split(struct cfg_parser *p, char *s, char **argv, int *argc)
 
 static void cfg_directive_line(struct cfg_parser *p, int argc, char **argv)
 {
-	size_t idx;
+	size_t idx = 0;
 	const struct cfg_directive *d = cfg_lookup(argv[0], &idx);
 
 	if (d == NULL) {
@@ -1036,7 +1036,7 @@ static void cfg_directive_line(struct cfg_parser *p, int argc, char **argv)
 /* A line that did not split: its keyword still counts as given. */
 static void cfg_bad_line(struct cfg_parser *p, const char *keyword)
 {
-	size_t idx;
+	size_t idx = 0;
 	const struct cfg_directive *d = cfg_lookup(keyword, &idx);
 
 	if (d == NULL)
@@ -1156,9 +1156,11 @@ static void cfg_defaults(dnsd_config *c)
 
 static struct cfg_where *cfg_where_of(struct cfg_parser *p, const char *name)
 {
-	size_t idx;
+	size_t idx = 0;
 
-	cfg_lookup(name, &idx);
+	/* only called with names from the directive table */
+	if (!cfg_lookup(name, &idx))
+		abort();
 	return &p->first[idx];
 }
 
