@@ -2,13 +2,16 @@
  * worker thread. Parse once, drop what must not be answered, then hand the
  * request to the row of its opcode. Nothing here allocates or blocks; the
  * worker's scratch arena is reset after every request. */
+#include "log.h"
 #include "net.h"
 #include "role.h"
 #include "server.h"
 #include <dnsd/answer.h>
 #include <dnsd/msg.h>
 #include <dnsd/rrtype.h>
+#include <dnsd/tsig.h>
 #include <string.h>
+#include <time.h>
 
 typedef size_t (*dispatch_fn)(dnsd_worker *w, dnsd_request *r, uint8_t *out,
                               size_t cap);
@@ -80,6 +83,81 @@ static size_t dispatch_notimp(dnsd_worker *w, dnsd_request *r, uint8_t *out,
 	return dispatch_error(w, r, DNSD_RCODE_NOTIMP, out, cap);
 }
 
+/* What a response may fill when reserve octets must stay free for its
+ * TSIG. Over UDP that is inside the size the client can take, which the
+ * answer engine works out the same way (512, or the EDNS size capped by
+ * ours): a signed answer that does not fit is truncated, never sent
+ * without its signature (RFC 8945 §5.3). */
+static size_t dispatch_room(const dnsd_worker *w, const dnsd_request *r,
+                            size_t cap, size_t reserve)
+{
+	size_t limit = 65535;
+	if (!r->tcp) {
+		size_t ours = w->server->answer_opts.edns_payload
+		                  ? w->server->answer_opts.edns_payload
+		                  : DNSD_EDNS_DEFAULT_PAYLOAD;
+		limit = 512;
+		if (r->q.edns.present && r->q.edns.payload > limit)
+			limit =
+			    r->q.edns.payload < ours ? r->q.edns.payload : ours;
+	}
+	if (limit > cap)
+		limit = cap;
+	return limit > reserve ? limit - reserve : 0;
+}
+
+/* Signs (or, after BADKEY/BADSIG, marks unsigned) the response of n
+ * octets in out; the new length, 0 to send nothing rather than an
+ * answer without its TSIG. */
+static size_t dispatch_sign(dnsd_tsig_ctx *tc, uint8_t *out, size_t n,
+                            size_t cap)
+{
+	if (n == 0)
+		return 0;
+	int s = dnsd_tsig_sign_response(tc, out, n, cap, (uint64_t)time(NULL));
+	return s > 0 ? (size_t)s : 0;
+}
+
+/* RFC 8945 §5.2 for a request that parsed and carries a TSIG (one that
+ * did not parse is FORMERR whatever it carries), before any row sees
+ * it: key, MAC, time, replay (not for QUERY). True when the request goes on
+ * (verified, r->tsig set); false with the error answer's length in *n: FORMERR
+ * unsigned, or NOTAUTH with the TSIG error (BADKEY and BADSIG unsigned, BADTIME
+ * and BADTRUNC signed). */
+static bool dispatch_tsig(dnsd_worker *w, dnsd_request *r, dnsd_tsig_ctx *tc,
+                          uint8_t *out, size_t cap, size_t *n)
+{
+	/* The replay memory guards what a request makes happen (NOTIFY,
+	 * UPDATE). A QUERY changes nothing, and clients send the very same
+	 * signed query again: kdig over TCP after a truncated UDP answer,
+	 * any client after a lost one. */
+	unsigned flags = DNSD_OPCODE(r->q.hdr.flags) == DNSD_OPCODE_QUERY
+	                     ? DNSD_TSIG_NO_REPLAY
+	                     : 0;
+	int v = dnsd_tsig_verify_request(tc, w->server->keys, r->pkt, r->len,
+	                                 r->q.tsig_offset, (uint64_t)time(NULL),
+	                                 flags);
+	if (v == 0) {
+		r->tsig = tc;
+		return true;
+	}
+	char peer[64], key[DNSD_NAME_TEXT_MAX];
+	if (tc->rcode == DNSD_RCODE_FORMERR) {
+		log_info("TSIG from %s: malformed, FORMERR",
+		         log_peer(r->peer, peer, sizeof(peer)));
+		*n = dispatch_error(w, r, DNSD_RCODE_FORMERR, out, cap);
+		return false;
+	}
+	log_info("TSIG from %s key %s: %s",
+	         log_peer(r->peer, peer, sizeof(peer)),
+	         log_name(tc->req_key, key, sizeof(key)),
+	         dnsd_tsig_error_name(tc->error));
+	size_t room = dispatch_room(w, r, cap, dnsd_tsig_reserve(tc));
+	*n = dispatch_sign(
+	    tc, out, dispatch_error(w, r, DNSD_RCODE_NOTAUTH, out, room), cap);
+	return false;
+}
+
 /* One row per opcode; an empty row is NOTIMP (IQUERY, STATUS, the
  * unassigned ones). */
 static const dispatch_fn dispatch_table[16] = {
@@ -110,13 +188,25 @@ size_t dnsd_dispatch(dnsd_worker *w, const uint8_t *pkt, size_t len,
 	r.db = dnsd_net_snapshot(w);
 	r.worker = w;
 
-	/* TSIG CHECK GOES HERE (later issue): when r.q.tsig_offset != 0,
-	 * verify the signature before dispatching and answer NOTAUTH /
-	 * BADSIG / BADKEY / BADTIME on failure; record the key so the
-	 * response can be signed and the opcode rows can check its scope. */
-
-	dispatch_fn fn = dispatch_table[DNSD_OPCODE(r.q.hdr.flags)];
-	size_t n = (fn ? fn : dispatch_notimp)(w, &r, out, cap);
+	/* TSIG: a signed request is verified before any row sees it, and
+	 * its response signed after; the row leaves room for the TSIG. */
+	dnsd_tsig_ctx tc;
+	size_t n = 0;
+	bool has_tsig = r.perr == 0 && r.q.tsig_offset != 0;
+	r.tsig = NULL;
+	if (has_tsig) /* not on the path of unsigned queries: ~1 KiB */
+		dnsd_tsig_ctx_init(&tc);
+	if (!has_tsig || dispatch_tsig(w, &r, &tc, out, cap, &n)) {
+		size_t room =
+		    r.tsig ? dispatch_room(w, &r, cap, dnsd_tsig_reserve(&tc))
+		           : cap;
+		dispatch_fn fn = dispatch_table[DNSD_OPCODE(r.q.hdr.flags)];
+		n = (fn ? fn : dispatch_notimp)(w, &r, out, room);
+		if (r.tsig)
+			n = dispatch_sign(&tc, out, n, cap);
+	}
+	if (has_tsig)
+		dnsd_tsig_ctx_clear(&tc);
 	dnsd_arena_reset(&w->scratch);
 	return n;
 }

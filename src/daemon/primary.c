@@ -4,8 +4,16 @@
  *
  * Every regular file of DIR whose name does not start with '.' is a zone
  * named after the file (a trailing ".zone" dropped); `_keys` and
- * `ZONE._keys` are TSIG key files, loaded into the role's key list and
- * never served.
+ * `ZONE._keys` are TSIG key files, loaded with the config's `key` and
+ * `keys-file` keys into the server's key store (s->keys) and never
+ * served.
+ *
+ * NOTIFY: acknowledged (NOERROR, AA) and logged when signed by a key
+ * that may notify the zone (DESIGN.md key scheme); what it triggers
+ * comes with the git source. As BIND answers: a zone not served here is
+ * NOTAUTH, an unsigned NOTIFY or a key without notify rights for the
+ * zone REFUSED (signed when the request was), a question that is not
+ * one SOA FORMERR.
  *
  * Loading is one function, primary_load(), used three ways: at start-up
  * on the main thread (nothing is served yet), on SIGHUP on a thread of
@@ -16,9 +24,12 @@
 #include "log.h"
 #include "role.h"
 
+#include <dnsd/answer.h>
 #include <dnsd/err.h>
 #include <dnsd/keys.h>
+#include <dnsd/keystore.h>
 #include <dnsd/rrtype.h>
+#include <dnsd/tsig.h>
 
 #include <dirent.h>
 #include <errno.h>
@@ -37,6 +48,11 @@ static const uint8_t primary_root[1] = {0};
 struct primary_load {
 	/* in */
 	char *dir;
+	char **cfg_keys; /* copies of the config's `key` values (secrets:
+	                    wiped when freed) */
+	unsigned ncfg_keys;
+	char **cfg_key_files; /* the config's `keys-file` paths */
+	unsigned ncfg_key_files;
 	bool check;      /* dnsd -t: print diagnostics to stderr */
 	dnsd_zone **old; /* the zones served when the load began, each
 	                    referenced: the last good versions */
@@ -44,15 +60,15 @@ struct primary_load {
 	/* out */
 	dnsd_zone **zones; /* each referenced */
 	size_t nzones, cap;
-	dnsd_keylist keys;
-	bool dir_failed;  /* DIR could not be read: nothing changes */
-	bool keys_failed; /* a key file did not load */
-	unsigned failed;  /* zones and key files that did not load */
+	dnsd_keylist keys; /* from the key files of DIR */
+	dnsd_keystore *ks; /* all keys: DIR's and the config's */
+	bool dir_failed;   /* DIR could not be read: nothing changes */
+	bool keys_failed;  /* a key file did not load */
+	unsigned failed;   /* zones and key files that did not load */
 };
 
 struct primary {
 	dnsd_server *s;
-	dnsd_keylist keys;  /* for the TSIG issue; main thread only for now */
 	struct event *done; /* a reload's result is ready */
 	pthread_t thread;
 	struct primary_load *job; /* the reload running, or NULL */
@@ -293,8 +309,62 @@ static char **primary_list(const char *dir, size_t *n)
 	return names;
 }
 
-/* Loads every zone and key file of l->dir. */
+static void primary_load_dir(struct primary_load *l);
+
+static void primary_keys_failed(struct primary_load *l)
+{
+	l->failed++;
+	l->keys_failed = true;
+}
+
+/* Fills l->ks: the keys of DIR's key files, then the config's `key`
+ * lines and `keys-file` files. A name given twice with other secrets is
+ * an error. Messages name keys and files, never secrets. */
+static void primary_load_store(struct primary_load *l)
+{
+	char err[600], name[DNSD_NAME_TEXT_MAX];
+	size_t bad = 0;
+
+	if (dnsd_keystore_add_list(l->ks, &l->keys, &bad) < 0) {
+		primary_report(
+		    l, true,
+		    "keys: key '%s' is defined in two key files "
+		    "with other algorithms or secrets",
+		    log_name(l->keys.keys[bad].name, name, sizeof(name)));
+		primary_keys_failed(l);
+	}
+	for (unsigned i = 0; i < l->ncfg_keys; i++) {
+		dnsd_key k;
+		int r =
+		    dnsd_key_from_text(l->cfg_keys[i], &k, err, sizeof(err));
+		if (r == 0 && (r = dnsd_keystore_add(l->ks, &k)) < 0)
+			snprintf(err, sizeof(err),
+			         "key '%s' is also in a key file, with another "
+			         "algorithm or secret",
+			         log_name(k.name, name, sizeof(name)));
+		explicit_bzero(&k, sizeof(k));
+		if (r < 0) {
+			primary_report(l, true, "key: %s", err);
+			primary_keys_failed(l);
+		}
+	}
+	for (unsigned i = 0; i < l->ncfg_key_files; i++)
+		if (dnsd_keystore_load_file(l->ks, l->cfg_key_files[i], err,
+		                            sizeof(err)) < 0) {
+			primary_report(l, true, "keys-file %s", err);
+			primary_keys_failed(l);
+		}
+}
+
+/* Loads every zone and key file of l->dir, then the key store. */
 static void primary_load(struct primary_load *l)
+{
+	primary_load_dir(l);
+	primary_load_store(l);
+}
+
+/* Loads every zone and key file of l->dir. */
+static void primary_load_dir(struct primary_load *l)
 {
 	size_t n;
 	char **names = primary_list(l->dir, &n);
@@ -341,6 +411,15 @@ static void primary_load_free(struct primary_load *l)
 	for (size_t i = 0; i < l->nzones; i++)
 		dnsd_zone_unref(l->zones[i]);
 	dnsd_keylist_free(&l->keys);
+	dnsd_keystore_free(l->ks);
+	for (unsigned i = 0; i < l->ncfg_keys; i++) {
+		explicit_bzero(l->cfg_keys[i], strlen(l->cfg_keys[i]));
+		free(l->cfg_keys[i]);
+	}
+	free(l->cfg_keys);
+	for (unsigned i = 0; i < l->ncfg_key_files; i++)
+		free(l->cfg_key_files[i]);
+	free(l->cfg_key_files);
 	free(l->old);
 	free(l->zones);
 	free(l->dir);
@@ -351,9 +430,24 @@ static struct primary_load *primary_load_new(const dnsd_config *cfg, bool check)
 {
 	struct primary_load *l = calloc(1, sizeof(*l));
 
-	if (l == NULL || (l->dir = strdup(cfg->zones_dir)) == NULL)
+	if (l == NULL || (l->dir = strdup(cfg->zones_dir)) == NULL ||
+	    (l->ks = dnsd_keystore_new()) == NULL)
 		fatalx("out of memory");
 	l->check = check;
+	/* copies: the config may be replaced while a reload thread runs */
+	l->cfg_keys = calloc(cfg->nkeys + 1, sizeof(*l->cfg_keys));
+	l->cfg_key_files =
+	    calloc(cfg->nkeys_files + 1, sizeof(*l->cfg_key_files));
+	if (l->cfg_keys == NULL || l->cfg_key_files == NULL)
+		fatalx("out of memory");
+	for (; l->ncfg_keys < cfg->nkeys; l->ncfg_keys++)
+		if ((l->cfg_keys[l->ncfg_keys] =
+		         strdup(cfg->keys[l->ncfg_keys])) == NULL)
+			fatalx("out of memory");
+	for (; l->ncfg_key_files < cfg->nkeys_files; l->ncfg_key_files++)
+		if ((l->cfg_key_files[l->ncfg_key_files] =
+		         strdup(cfg->keys_files[l->ncfg_key_files])) == NULL)
+			fatalx("out of memory");
 	return l;
 }
 
@@ -366,17 +460,14 @@ static void primary_publish(struct primary *p, struct primary_load *l)
 	if (db == NULL)
 		fatalx("out of memory");
 	dnsd_server_publish(p->s, db);
-	if (l->keys_failed && p->keys.count > 0) {
+	if (l->keys_failed && dnsd_keystore_count(p->s->keys) > 0)
 		log_warnx("keys: a key file did not load, keeping the "
 		          "previous keys");
-	} else {
-		dnsd_keylist tmp = p->keys;
-		p->keys = l->keys;
-		l->keys = tmp;
-	}
+	else
+		dnsd_keystore_replace(p->s->keys, l->ks);
+	size_t nkeys = dnsd_keystore_count(p->s->keys);
 	log_info("serving %zu zone%s, %zu key%s", l->nzones,
-	         l->nzones == 1 ? "" : "s", p->keys.count,
-	         p->keys.count == 1 ? "" : "s");
+	         l->nzones == 1 ? "" : "s", nkeys, nkeys == 1 ? "" : "s");
 }
 
 /* Zones come from zones-dir; git-remote is another issue. */
@@ -477,7 +568,12 @@ static int primary_start(dnsd_server *s, void **state)
 		return -1;
 	p->s = s;
 	p->done = event_new(s->base, -1, 0, primary_reload_done, p);
-	if (p->done == NULL) {
+	s->keys = dnsd_keystore_new();
+	if (p->done == NULL || s->keys == NULL) {
+		if (p->done != NULL)
+			event_free(p->done);
+		dnsd_keystore_free(s->keys);
+		s->keys = NULL;
 		free(p);
 		return -1;
 	}
@@ -505,16 +601,103 @@ static void primary_stop(dnsd_server *s, void *state)
 		primary_load_free(p->job);
 	}
 	event_free(p->done);
-	dnsd_keylist_free(&p->keys);
+	/* the workers are stopped: no one looks keys up any more */
+	dnsd_keystore_free(s->keys);
+	s->keys = NULL;
 	free(p);
+}
+
+/* The serial of the zone's SOA in the NOTIFY's answer section, if it
+ * carries one (RFC 1996 §3.7). */
+static bool primary_notify_serial(dnsd_request *r, const uint8_t *zone,
+                                  uint32_t *serial)
+{
+	dnsd_msg m;
+	if (dnsd_msg_parse(r->pkt, r->len, &r->worker->scratch, &m) < 0)
+		return false;
+	for (unsigned i = 0; i < m.count[DNSD_SEC_ANSWER]; i++) {
+		const dnsd_rr *rr = &m.sec[DNSD_SEC_ANSWER][i];
+		if (rr->type == DNSD_TYPE_SOA &&
+		    dnsd_name_equal(rr->owner, zone) &&
+		    dnsd_soa_fields(rr->rdata, rr->rdlen, serial, NULL, NULL,
+		                    NULL, NULL) == 0)
+			return true;
+	}
+	return false;
+}
+
+static size_t primary_notify_answer(dnsd_server *s, dnsd_request *r, int rcode,
+                                    uint8_t *out, size_t cap)
+{
+	dnsd_answer_opts o = s->answer_opts;
+	o.tcp = r->tcp;
+	size_t n = dnsd_answer_error(&r->q, r->perr, rcode, &o, out, cap);
+	if (n >= DNSD_HDR_LEN && rcode == DNSD_RCODE_NOERROR) {
+		/* as BIND: the acknowledgement of a zone we serve is
+		 * authoritative */
+		dnsd_wire w;
+		dnsd_hdr h;
+		dnsd_hdr_parse(out, n, &h);
+		dnsd_wire_init_write(&w, out, n);
+		w.pos = DNSD_HDR_LEN;
+		dnsd_wire_patch_u16(&w, 2, (uint16_t)(h.flags | DNSD_FLAG_AA));
+	}
+	return n;
+}
+
+/* A NOTIFY (worker thread): checked and logged here; the git source
+ * will pull on it. */
+static size_t primary_notify(dnsd_server *s, void *state, dnsd_request *r,
+                             uint8_t *out, size_t cap)
+{
+	char zone[DNSD_NAME_TEXT_MAX], peer[64], key[DNSD_NAME_TEXT_MAX];
+
+	if (r->q.hdr.qdcount != 1 || r->q.qtype != DNSD_TYPE_SOA)
+		return primary_notify_answer(s, r, DNSD_RCODE_FORMERR, out,
+		                             cap);
+	const dnsd_zone *z = r->db ? dnsd_zonedb_find(r->db, r->q.qname) : NULL;
+	log_zone(r->q.qname, zone, sizeof(zone));
+	log_peer(r->peer, peer, sizeof(peer));
+	if (z == NULL || r->q.qclass != DNSD_CLASS_IN ||
+	    !dnsd_name_equal(dnsd_zone_origin(z), r->q.qname)) {
+		log_info("NOTIFY in zone %s from %s: not a zone of ours, "
+		         "NOTAUTH",
+		         zone, peer);
+		return primary_notify_answer(s, r, DNSD_RCODE_NOTAUTH, out,
+		                             cap);
+	}
+	log_zone(dnsd_zone_origin(z), zone, sizeof(zone));
+	if (r->tsig == NULL) {
+		log_warnx("NOTIFY in zone %s from %s: not signed, REFUSED",
+		          zone, peer);
+		return primary_notify_answer(s, r, DNSD_RCODE_REFUSED, out,
+		                             cap);
+	}
+	log_name(r->tsig->key.name, key, sizeof(key));
+	if (!dnsd_key_allows(r->tsig->key.name, DNSD_KEY_OP_NOTIFY,
+	                     dnsd_zone_origin(z))) {
+		log_warnx("NOTIFY in zone %s from %s key %s: the key may not "
+		          "notify this zone, REFUSED",
+		          zone, peer, key);
+		return primary_notify_answer(s, r, DNSD_RCODE_REFUSED, out,
+		                             cap);
+	}
+	uint32_t serial;
+	if (primary_notify_serial(r, dnsd_zone_origin(z), &serial))
+		log_info("NOTIFY in zone %s from %s key %s serial %u", zone,
+		         peer, key, serial);
+	else
+		log_info("NOTIFY in zone %s from %s key %s, no serial", zone,
+		         peer, key);
+	return primary_notify_answer(s, r, DNSD_RCODE_NOERROR, out, cap);
 }
 
 const dnsd_role dnsd_role_primary = {
     .name = "primary",
     .on_start = primary_start,
     .on_check = primary_check,
-    .on_notify = NULL, /* the git source answers NOTIFY (later issue) */
-    .on_update = NULL, /* zones-dir is read-only: REFUSED */
+    .on_notify = primary_notify, /* acknowledged; the git source pulls */
+    .on_update = NULL,           /* zones-dir is read-only: REFUSED */
     .on_reload = primary_reload,
     .on_stop = primary_stop,
 };

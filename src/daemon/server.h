@@ -28,6 +28,8 @@ struct event;
 struct event_base;
 struct dnsd_role;
 struct dnsd_net;
+struct dnsd_keystore;
+struct dnsd_tsig_ctx;
 
 #define DNSD_MAX_WORKERS 64
 
@@ -57,6 +59,10 @@ typedef struct dnsd_server {
 	dnsd_answer_opts answer_opts; /* from the config */
 	struct dnsd_retired *retired; /* old snapshots waiting to be freed */
 	struct event *reclaim;        /* timer freeing retired snapshots */
+	/* TSIG keys (keystore.h): created by the role at start, refilled
+	 * on reload (dnsd_keystore_replace locks), freed by the role at
+	 * stop; NULL: no keys, every signed request is BADKEY. */
+	struct dnsd_keystore *keys;
 } dnsd_server;
 
 /* Sets s up for cfg on the main loop base: one event_base per worker
@@ -90,6 +96,10 @@ typedef struct dnsd_request {
 	bool tcp;
 	const dnsd_zonedb *db;
 	dnsd_worker *worker;
+	/* The request's TSIG when it verified (the key is tsig->key), NULL
+	 * for an unsigned request. Rows check the key's scope; the
+	 * dispatcher signs their response. */
+	struct dnsd_tsig_ctx *tsig;
 } dnsd_request;
 
 /* Parses, checks and dispatches one request on opcode (QUERY -> answer
