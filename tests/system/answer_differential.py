@@ -13,6 +13,7 @@ import os
 import random
 import socket
 import sys
+import time
 
 import dns.edns
 import dns.exception
@@ -155,13 +156,21 @@ def make_queries(zones, rng):
 
 def ask(q, port, qid):
     m = q.message(qid)
-    try:
-        if q.tcp:
-            return dns.query.tcp(m, ADDR, port=port, timeout=3)
-        # a truncated response is parsed, not raised
-        return dns.query.udp(m, ADDR, port=port, timeout=3)
-    except (dns.exception.Timeout, socket.timeout):
-        return None
+    # NSD restarts its server process once after start-up (xfrd's first
+    # reload), resetting TCP connections open at that moment; a reset is
+    # a transport event, not an answer, so it is retried.
+    for attempt in range(3):
+        try:
+            if q.tcp:
+                return dns.query.tcp(m, ADDR, port=port, timeout=3)
+            # a truncated response is parsed, not raised
+            return dns.query.udp(m, ADDR, port=port, timeout=3)
+        except (dns.exception.Timeout, socket.timeout):
+            return None
+        except (ConnectionResetError, ConnectionRefusedError):
+            if attempt == 2:
+                raise
+            time.sleep(0.2)
 
 
 # ---------------------------------------------------------------------------

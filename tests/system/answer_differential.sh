@@ -77,8 +77,12 @@ up() {
 	dig @127.0.0.1 -p "$1" +time=1 +tries=1 +short example.com SOA 2>/dev/null |
 		grep -q 2024010101
 }
+uptcp() {
+	dig @127.0.0.1 -p "$1" +tcp +time=1 +tries=1 +short example.com SOA 2>/dev/null |
+		grep -q 2024010101
+}
 for _ in $(seq 50); do
-	up $DPORT && up $NPORT && break
+	up $DPORT && up $NPORT && uptcp $DPORT && uptcp $NPORT && break
 	sleep 0.2
 done
 for p in $DPORT $NPORT; do
