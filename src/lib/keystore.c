@@ -761,8 +761,9 @@ int dnsd_key_parse_bind(const char *text, size_t len, dnsd_keylist *l,
 			break;
 	}
 	if (r < 0) {
-		explicit_bzero(&l->keys[start],
-		               (l->count - start) * sizeof *l->keys);
+		if (l->count > start)
+			explicit_bzero(&l->keys[start],
+			               (l->count - start) * sizeof *l->keys);
 		l->count = start;
 		return r;
 	}
