@@ -52,8 +52,41 @@ bool dnsd_name_is_subdomain(const uint8_t *name, const uint8_t *parent);
 /* RFC 4034 §6.1 canonical order: <0, 0, >0. */
 int dnsd_name_cmp(const uint8_t *a, const uint8_t *b);
 void dnsd_name_lower(uint8_t *name);
-/* Case-insensitive hash of a name (same for names that compare equal). */
+/* Case-insensitive hash of a name (same for names that compare equal).
+ * It composes from the right: the hash of a name is
+ * dnsd_name_hash_step() of the hash of its parent and its first label,
+ * starting from DNSD_NAME_HASH_ROOT, so a zone finds a child's hash from
+ * its parent's and a lookup key holds every suffix's hash for the price
+ * of one pass. */
 uint32_t dnsd_name_hash(const uint8_t *name);
+#define DNSD_NAME_HASH_ROOT 0x2f0b3c5du
+/* The hash of the name label + (the name whose hash is parent): label is
+ * a length octet and its octets, any case. */
+uint32_t dnsd_name_hash_step(uint32_t parent, const uint8_t *label);
+
+/* Most labels of a name, the root not counted (127 one-octet labels). */
+#define DNSD_NAME_LABELS_MAX 127
+
+/* A name prepared once for the lookups of a query: lowercased, with the
+ * offsets of its labels and the hash of each of its suffixes, so the zone
+ * database and the zone probe suffixes without walking or hashing the
+ * name again. Suffix i is the name from its label i on (labels: the
+ * root). */
+typedef struct dnsd_name_key {
+	uint8_t len;                             /* octets, root included */
+	uint8_t labels;                          /* root not counted */
+	uint8_t off[DNSD_NAME_LABELS_MAX + 1];   /* label i at name + off[i];
+	                                           off[labels]: the root */
+	uint32_t hash[DNSD_NAME_LABELS_MAX + 1]; /* of suffix i */
+	uint8_t name[DNSD_NAME_MAX + 8];         /* lowercased, then zeros */
+} dnsd_name_key;
+
+/* Prepares k from a valid name (any case). Never fails. */
+void dnsd_name_key_init(dnsd_name_key *k, const uint8_t *name);
+/* True when suffix i of k (i <= k->labels) equals name, a valid name of
+ * len octets in any case. */
+bool dnsd_name_key_match(const dnsd_name_key *k, unsigned i,
+                         const uint8_t *name, size_t len);
 /* Concatenates prefix (a name whose root label is dropped) and suffix into
  * out; DNSD_ENAMELEN when the result is too long. Returns the length. */
 int dnsd_name_concat(const uint8_t *prefix, const uint8_t *suffix,
@@ -75,17 +108,38 @@ int dnsd_name_to_text(const uint8_t *name, char *buf, size_t cap);
 
 /* Compression state for writing one message. Remembers where names were
  * written so later names can point back at a matching suffix. Offsets
- * above 0x3fff are never used as targets. */
+ * above 0x3fff are never used as targets. Lowering count (a rewind)
+ * forgets the names remembered after that point. */
 #define DNSD_COMPRESS_MAX 128
+/* Labels of the remembered names, the suffix tree that matching walks. */
+#define DNSD_COMPRESS_LABELS 512
+#define DNSD_COMPRESS_NONE   0xffff
 typedef struct dnsd_compress {
 	uint16_t count;
 	uint16_t off[DNSD_COMPRESS_MAX]; /* offsets of names in the message */
+	/* Every label of the remembered names once: label i at message
+	 * offset lab_off[i] is followed by the suffix lab_up[i] (NONE: the
+	 * root), so a name is matched from its last label on by a scan of
+	 * this table, without reading the names back from the message.
+	 * lab_first[e] is nlab when name e went in. */
+	uint16_t nlab, lab_names;
+	uint16_t lab_off[DNSD_COMPRESS_LABELS];
+	uint16_t lab_up[DNSD_COMPRESS_LABELS];
+	uint16_t lab_first[DNSD_COMPRESS_MAX];
 } dnsd_compress;
 
 static inline void dnsd_compress_init(dnsd_compress *c)
 {
 	c->count = 0;
+	c->nlab = 0;
+	c->lab_names = 0;
 }
+
+/* Remembers a name the caller wrote uncompressed at offset at of the
+ * message being written at w (before w->pos) by other means, such as a
+ * question copied as it came, as dnsd_name_to_wire would have. */
+void dnsd_compress_add(dnsd_compress *c, const dnsd_wire *w, size_t at,
+                       const uint8_t *name);
 
 /* Writes name at the cursor, compressed against earlier names when c is
  * not NULL (and remembered in c for later names), uncompressed when c is

@@ -75,6 +75,12 @@ int dnsd_zone_lookup(const dnsd_zone *z, const uint8_t *name,
                      dnsd_lookup *r);
 /* Exact match only. */
 const dnsd_node *dnsd_zone_find(const dnsd_zone *z, const uint8_t *name);
+/* The same two for a name prepared as a lookup key (name.h): the query
+ * path prepares its name once for the zone database and the zone. */
+int dnsd_zone_lookup_key(const dnsd_zone *z, const dnsd_name_key *k,
+                         dnsd_lookup *r);
+const dnsd_node *dnsd_zone_find_key(const dnsd_zone *z,
+                                    const dnsd_name_key *k);
 
 const uint8_t *dnsd_zone_origin(const dnsd_zone *z);
 const dnsd_node *dnsd_zone_apex(const dnsd_zone *z);
@@ -127,6 +133,10 @@ void dnsd_zonedb_free(dnsd_zonedb *db); /* drops its references */
 /* The zone whose origin is the longest suffix of name, or NULL. */
 const dnsd_zone *dnsd_zonedb_find(const dnsd_zonedb *db,
                                   const uint8_t *name);
+/* The same for suffix `from` of a lookup key (0: the whole name; 1: its
+ * parent...), from <= k->labels. */
+const dnsd_zone *dnsd_zonedb_find_key(const dnsd_zonedb *db,
+                                      const dnsd_name_key *k, unsigned from);
 size_t dnsd_zonedb_count(const dnsd_zonedb *db);
 dnsd_zone *dnsd_zonedb_at(const dnsd_zonedb *db, size_t i);
 

@@ -73,6 +73,7 @@ typedef struct addl_item {
 typedef struct ans {
 	dnsd_wire w;
 	dnsd_compress comp;
+	bool comp_ready; /* the question's name is in comp */
 	uint16_t count[3];
 	uint16_t qdcount;
 	uint16_t flags;
@@ -86,6 +87,7 @@ typedef struct ans {
 	const uint8_t *referral_cut;
 	unsigned naddl;
 	addl_item addl[ADDL_MAX];
+	dnsd_name_key key; /* the name being resolved, for the lookups */
 } ans;
 
 /* The offset a compression pointer to the name written at `at` should
@@ -140,6 +142,18 @@ static uint16_t suffix_ptr(const ans *a, uint16_t ptr, const uint8_t *name,
 	return 0;
 }
 
+/* The compression state, the question's name put in on first use: most
+ * answers (an owner that is the question, RDATA without names) never
+ * compress anything. */
+static dnsd_compress *comp(ans *a)
+{
+	if (!a->comp_ready) {
+		dnsd_compress_add(&a->comp, &a->w, DNSD_HDR_LEN, a->q->qname);
+		a->comp_ready = true;
+	}
+	return &a->comp;
+}
+
 /* Owner name: a pointer when the name is already in the message, else the
  * name compressed; *ptr learns where it went for the next records. */
 static void put_owner(ans *a, const uint8_t *name, uint16_t *ptr)
@@ -149,7 +163,7 @@ static void put_owner(ans *a, const uint8_t *name, uint16_t *ptr)
 		return;
 	}
 	size_t at = a->w.pos;
-	dnsd_name_to_wire(&a->w, name, &a->comp);
+	dnsd_name_to_wire(&a->w, name, comp(a));
 	*ptr = name_ptr_at(a, at);
 }
 
@@ -190,12 +204,12 @@ static void put_rdata_compressed(ans *a, uint16_t type, const rdata_shape *sh,
 	}
 	const uint8_t *post = dnsd_wire_take(&r, sh->post);
 	if (r.err || r.pos != rdlen) {
-		dnsd_rdata_to_wire(type, rdata, rdlen, &a->w, &a->comp);
+		dnsd_rdata_to_wire(type, rdata, rdlen, &a->w, comp(a));
 		return;
 	}
 	dnsd_wire_put(&a->w, pre, sh->pre);
 	for (unsigned i = 0; i < sh->names; i++)
-		dnsd_name_to_wire(&a->w, names[i], &a->comp);
+		dnsd_name_to_wire(&a->w, names[i], comp(a));
 	dnsd_wire_put(&a->w, post, sh->post);
 }
 
@@ -231,6 +245,30 @@ static void put_record(ans *a, dnsd_wire *r, uint16_t type, uint32_t ttl_cap,
 	dnsd_wire_patch_u16(&a->w, len_at, (uint16_t)(a->w.pos - a->rdata_off));
 }
 
+/* The common RRset: its owner already in the message and no names to
+ * compress or follow in its RDATA (A, AAAA, TXT...). Each record is a
+ * pointer and the stored octets, checked for room once. False when it
+ * does not fit; nothing is written then. */
+static bool put_rrset_plain(ans *a, uint16_t ptr, const dnsd_rrset *s)
+{
+	size_t need = s->size + 2u * s->count;
+	if (dnsd_wire_left(&a->w) < need)
+		return false;
+	dnsd_wire r;
+	dnsd_wire_init_read(&r, s->data, s->size);
+	for (unsigned i = 0; i < s->count; i++) {
+		size_t start = r.pos;
+		dnsd_wire_skip(&r, 8);
+		dnsd_wire_skip(&r, dnsd_wire_u16(&r));
+		if (r.err)
+			return false; /* zone data that does not parse: drop */
+		dnsd_wire_put_u16(&a->w, (uint16_t)(0xc000 | ptr));
+		a->rdata_off = a->w.pos + 10;
+		dnsd_wire_put(&a->w, s->data + start, r.pos - start);
+	}
+	return true;
+}
+
 /* Appends a whole RRset with the given owner (ptr: its offset in the
  * message, 0 when not there yet), or nothing when it does not fit.
  * Targets of NS, MX and SRV are queued for the additional section unless
@@ -238,10 +276,19 @@ static void put_record(ans *a, dnsd_wire *r, uint16_t type, uint32_t ttl_cap,
 static bool put_rrset(ans *a, int sec, const uint8_t *owner, uint16_t ptr,
                       const dnsd_rrset *s, const dnsd_zone *z, uint32_t ttl_cap)
 {
+	bool follow = sec != DNSD_SEC_ADDITIONAL && target_offset(s->type) >= 0;
+	if (ptr && !follow && !type_shape(s->type)) {
+		size_t mark = a->w.pos;
+		if (!put_rrset_plain(a, ptr, s)) {
+			dnsd_wire_rewind(&a->w, mark);
+			return false;
+		}
+		a->count[sec] = (uint16_t)(a->count[sec] + s->count);
+		return true;
+	}
 	size_t mark = a->w.pos;
 	uint16_t comp_mark = a->comp.count;
 	unsigned addl_mark = a->naddl;
-	bool follow = sec != DNSD_SEC_ADDITIONAL && target_offset(s->type) >= 0;
 	dnsd_wire r;
 	dnsd_wire_init_read(&r, s->data, s->size);
 
@@ -260,6 +307,8 @@ static bool put_rrset(ans *a, int sec, const uint8_t *owner, uint16_t ptr,
 		dnsd_wire_rewind(&a->w, mark);
 		a->w.err = 0; /* zone data errors: drop the RRset, go on */
 		a->comp.count = comp_mark;
+		if (comp_mark == 0)
+			a->comp_ready = false; /* the question went too */
 		a->naddl = addl_mark;
 		return false;
 	}
@@ -280,6 +329,108 @@ static bool put_required(ans *a, int sec, const uint8_t *owner, uint16_t ptr,
 	return false;
 }
 
+/* How many octets of name (len octets) come before the origin, suffix i
+ * of k (lowercased), or -1 when name does not end with it. *last learns
+ * the label right above the origin (NULL when name is the origin). */
+static int above_origin(const uint8_t *name, size_t len, const dnsd_name_key *k,
+                        unsigned i, const uint8_t **last)
+{
+	size_t olen = (size_t)k->len - k->off[i];
+	if (len < olen)
+		return -1;
+	size_t at = 0, end = len - olen;
+	*last = NULL;
+	while (at < end) {
+		*last = name + at;
+		at += name[at] + 1u;
+	}
+	if (at != end || !dnsd_name_key_match(k, i, name + at, olen))
+		return -1;
+	return (int)at;
+}
+
+static bool label_same(const uint8_t *x, const uint8_t *y)
+{
+	if (!x || !y || x[0] != y[0])
+		return false;
+	for (uint8_t i = 1; i <= x[0]; i++)
+		if (dnsd_lower[x[i]] != dnsd_lower[y[i]])
+			return false;
+	return true;
+}
+
+static inline void be16(uint8_t *p, uint16_t v)
+{
+	p[0] = (uint8_t)(v >> 8);
+	p[1] = (uint8_t)v;
+}
+
+/* The SOA of the common negative answer (nothing but the question in the
+ * message, the question in the zone) written without the compressor:
+ * its owner a pointer to the origin in the question, MNAME and RNAME as
+ * their labels above the origin and the same pointer. That is what the
+ * compressor would write, unless a name shares more than the origin with
+ * the question or the other: then, and for anything unusual, false and
+ * the general way. Nothing follows a negative answer's SOA, so its names
+ * are not remembered for compression. */
+static bool soa_quick(ans *a, const dnsd_zone *z, const dnsd_rrset *soa,
+                      uint32_t ttl_cap)
+{
+	const dnsd_name_key *k = &a->key; /* the question's, at hop 0 */
+	size_t olen = dnsd_name_len(dnsd_zone_origin(z));
+	unsigned i = 0; /* the origin as a suffix of the question */
+	while (i < k->labels && (size_t)k->len - k->off[i] > olen)
+		i++;
+	if (a->count[0] || a->count[1] || a->count[2] || soa->count != 1 ||
+	    a->q->qname_len != k->len || soa->size < 10 + 22)
+		return false;
+	const uint8_t *rec = soa->data;
+	size_t rdlen = (size_t)(rec[8] << 8 | rec[9]);
+	if (rdlen + 10 != soa->size)
+		return false;
+	const uint8_t *rd = rec + 10;
+	int ml = dnsd_name_check(rd, rdlen);
+	int rl = ml > 0 ? dnsd_name_check(rd + ml, rdlen - (size_t)ml) : -1;
+	if (rl <= 0 || (size_t)ml + (size_t)rl + 20 != rdlen)
+		return false;
+	const uint8_t *mname = rd, *rname = rd + ml, *mlast, *rlast;
+	int mp = above_origin(mname, (size_t)ml, k, i, &mlast);
+	int rp = above_origin(rname, (size_t)rl, k, i, &rlast);
+	if (mp < 0 || rp < 0)
+		return false;
+	/* a longer common suffix would be found by the compressor */
+	const uint8_t *qlast = i ? k->name + k->off[i - 1] : NULL;
+	if (label_same(mlast, qlast) || label_same(rlast, qlast) ||
+	    label_same(rlast, mlast))
+		return false;
+	uint8_t out[2 + 10 + 2 * (DNSD_NAME_MAX + 2) + 20];
+	uint8_t p[2];
+	be16(p, (uint16_t)(0xc000 | (DNSD_HDR_LEN + k->off[i])));
+	size_t n = 0;
+	memcpy(out, p, 2);
+	memcpy(out + 2, rec, 4); /* TYPE CLASS */
+	uint32_t ttl = soa->ttl < ttl_cap ? soa->ttl : ttl_cap;
+	be16(out + 6, (uint16_t)(ttl >> 16));
+	be16(out + 8, (uint16_t)ttl);
+	n = 12;
+	memcpy(out + n, mname, (size_t)mp);
+	n += (size_t)mp;
+	memcpy(out + n, p, 2);
+	n += 2;
+	memcpy(out + n, rname, (size_t)rp);
+	n += (size_t)rp;
+	memcpy(out + n, p, 2);
+	n += 2;
+	memcpy(out + n, rd + ml + rl, 20);
+	n += 20;
+	be16(out + 10, (uint16_t)(n - 12));
+	if (dnsd_wire_left(&a->w) < n)
+		return false;
+	a->rdata_off = a->w.pos + 12;
+	dnsd_wire_put(&a->w, out, n);
+	return true;
+}
+
 /* RFC 2308: the zone's SOA in authority, TTL = min(SOA TTL, MINIMUM). */
 static void negative(ans *a, const dnsd_zone *z, const uint8_t *name,
                      uint16_t ptr)
@@ -297,6 +448,10 @@ static void negative(ans *a, const dnsd_zone *z, const uint8_t *name,
 	dnsd_wire_skip(&r, it.rdlen - 4u);
 	uint32_t minimum = dnsd_wire_u32(&r);
 	const uint8_t *origin = dnsd_zone_origin(z);
+	if (!a->tc && soa_quick(a, z, soa, minimum)) {
+		a->count[DNSD_SEC_AUTHORITY]++;
+		return;
+	}
 	put_required(a, DNSD_SEC_AUTHORITY, origin,
 	             suffix_ptr(a, ptr, name, origin), soa, z, minimum);
 }
@@ -343,19 +498,19 @@ static void answer_any(ans *a, const dnsd_zone *z, const dnsd_node *n,
 			return;
 }
 
-/* The zone that answers name: the longest-suffix zone, except that DS at
- * a zone's apex belongs to the parent side (RFC 4035 §3.1.4.1) when the
- * parent zone is served here too. */
-static const dnsd_zone *zone_for(const dnsd_zonedb *db, const uint8_t *name,
+/* The zone that answers the name of k: the longest-suffix zone, except
+ * that DS at a zone's apex belongs to the parent side (RFC 4035
+ * §3.1.4.1) when the parent zone is served here too. */
+static const dnsd_zone *zone_for(const dnsd_zonedb *db, const dnsd_name_key *k,
                                  uint16_t qtype)
 {
 	if (!db)
 		return NULL; /* nothing published yet: REFUSED */
-	const dnsd_zone *z = dnsd_zonedb_find(db, name);
-	if (z && qtype == DNSD_TYPE_DS && !dnsd_name_is_root(name) &&
-	    dnsd_name_equal(name, dnsd_zone_origin(z))) {
-		const dnsd_zone *pz =
-		    dnsd_zonedb_find(db, dnsd_name_parent(name));
+	const dnsd_zone *z = dnsd_zonedb_find_key(db, k, 0);
+	/* the origin is a suffix of the name: equal when as long */
+	if (z && qtype == DNSD_TYPE_DS && k->labels > 0 &&
+	    dnsd_name_len(dnsd_zone_origin(z)) == k->len) {
+		const dnsd_zone *pz = dnsd_zonedb_find_key(db, k, 1);
 		if (pz)
 			z = pz;
 	}
@@ -383,7 +538,8 @@ static void resolve(ans *a)
 	unsigned hops = 0;
 
 	for (;;) {
-		const dnsd_zone *z = zone_for(a->db, name, qtype);
+		dnsd_name_key_init(&a->key, name);
+		const dnsd_zone *z = zone_for(a->db, &a->key, qtype);
 		if (!z) {
 			if (hops == 0)
 				a->rcode = DNSD_RCODE_REFUSED;
@@ -394,7 +550,7 @@ static void resolve(ans *a)
 			    DNSD_FLAG_AA; /* not for QCLASS ANY: we
 			                     cannot vouch for all classes */
 		dnsd_lookup lk;
-		if (dnsd_zone_lookup(z, name, &lk) < 0) {
+		if (dnsd_zone_lookup_key(z, &a->key, &lk) < 0) {
 			a->rcode = DNSD_RCODE_SERVFAIL;
 			return;
 		}
@@ -457,13 +613,15 @@ static bool add_addresses(ans *a, addl_item *it, const dnsd_node **done,
 	 * first. Authoritative data found there is the data to use (a served
 	 * zone below would sit under a cut, found as glue); glue only serves
 	 * NS, else the zone database says who is authoritative. */
-	const dnsd_node *n = dnsd_zone_find(it->zone, it->name);
+	dnsd_name_key *k = &a->key; /* free once the answer is resolved */
+	dnsd_name_key_init(k, it->name);
+	const dnsd_node *n = dnsd_zone_find_key(it->zone, k);
 	if (!n ||
 	    ((dnsd_node_flags(n) & DNSD_NODE_GLUE) && !(it->flags & ADDL_NS))) {
-		const dnsd_zone *tz = dnsd_zonedb_find(a->db, it->name);
+		const dnsd_zone *tz = dnsd_zonedb_find_key(a->db, k, 0);
 		if (!tz || tz == it->zone)
 			return true;
-		n = dnsd_zone_find(tz, it->name);
+		n = dnsd_zone_find_key(tz, k);
 		if (!n || (dnsd_node_flags(n) & DNSD_NODE_GLUE))
 			return true;
 	}
@@ -508,12 +666,6 @@ static bool question_parsed(const dnsd_query *q, int perr)
 	if (q->hdr.qdcount != 1 || q->qname_len == 0)
 		return false;
 	return perr == 0 || q->question_end >= DNSD_HDR_LEN + 5u;
-}
-
-static inline void be16(uint8_t *p, uint16_t v)
-{
-	p[0] = (uint8_t)(v >> 8);
-	p[1] = (uint8_t)v;
 }
 
 /* Header (rewritten by finish) and the question as the client wrote it:
@@ -644,8 +796,8 @@ dnsd_verdict dnsd_answer(const dnsd_zonedb *db, const dnsd_query *q, int perr,
 
 	ans a;
 	dnsd_wire_init_write(&a.w, out, room);
-	a.comp.count = 1;
-	a.comp.off[0] = DNSD_HDR_LEN; /* the question's name */
+	dnsd_compress_init(&a.comp);
+	a.comp_ready = false;
 	a.count[0] = a.count[1] = a.count[2] = 0;
 	a.flags = 0;
 	a.rcode = DNSD_RCODE_NOERROR;

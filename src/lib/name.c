@@ -190,15 +190,141 @@ void dnsd_name_lower(uint8_t *name)
 			p[i] = dnsd_lower[p[i]];
 }
 
+/* ---- hashing and lookup keys ---- */
+
+/* Names hash 8 octets a step, lowercased 8 at a time: the lookups of the
+ * query path and of building a million-name zone spend their time here,
+ * and an octet-at-a-time chain is several times slower. */
+static inline uint64_t load_le64(const uint8_t *p)
+{
+	uint64_t w;
+	memcpy(&w, p, 8);
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+	w = __builtin_bswap64(w);
+#endif
+	return w;
+}
+
+static inline void store_le64(uint8_t *p, uint64_t w)
+{
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+	w = __builtin_bswap64(w);
+#endif
+	memcpy(p, &w, 8);
+}
+
+/* Lowercases the ASCII letters among 8 octets at once. */
+static inline uint64_t lower8(uint64_t x)
+{
+	uint64_t h = x & 0x7f7f7f7f7f7f7f7full;
+	uint64_t ge_a = h + 0x3f3f3f3f3f3f3f3full; /* bit 7: h >= 'A' */
+	uint64_t gt_z = h + 0x2525252525252525ull; /* bit 7: h > 'Z' */
+	return x | ((ge_a & ~gt_z & ~x & 0x8080808080808080ull) >> 2);
+}
+
+static inline uint64_t hash_mix(uint64_t x, uint64_t w)
+{
+	x = (x ^ w) * 0xff51afd7ed558ccdull;
+	return x ^ (x >> 29);
+}
+
+static inline uint32_t hash_end(uint64_t x)
+{
+	x *= 0xc4ceb9fe1a85ec53ull;
+	return (uint32_t)(x >> 32);
+}
+
+uint32_t dnsd_name_hash_step(uint32_t parent, const uint8_t *label)
+{
+	/* the length octet goes in too: "a.bc" and "ab.c" differ */
+	size_t n = label[0] + 1u, j = 0;
+	uint64_t x = parent;
+	for (; j + 8 <= n; j += 8)
+		x = hash_mix(x, lower8(load_le64(label + j)));
+	if (j < n) {
+		uint64_t w = 0;
+		for (size_t i = 0; j + i < n; i++)
+			w |= (uint64_t)label[j + i] << (8 * i);
+		x = hash_mix(x, lower8(w));
+	}
+	return hash_end(x);
+}
+
+/* The same step over a label already lowercased and followed by at least
+ * 8 readable octets (a key's buffer): whole words, the tail masked. */
+static inline uint32_t key_hash_step(uint32_t parent, const uint8_t *label)
+{
+	size_t n = label[0] + 1u, j = 0;
+	uint64_t x = parent;
+	for (; j + 8 <= n; j += 8)
+		x = hash_mix(x, load_le64(label + j));
+	if (j < n)
+		x = hash_mix(x, load_le64(label + j) &
+		                    (~0ull >> (64 - 8 * (n - j))));
+	return hash_end(x);
+}
+
 uint32_t dnsd_name_hash(const uint8_t *name)
 {
-	/* FNV-1a over the lowercased octets; label lengths are below 'A'
-	 * so lowercasing them is harmless and the loop stays flat. */
-	uint32_t h = 2166136261u;
-	size_t len = dnsd_name_len(name);
-	for (size_t i = 0; i < len; i++)
-		h = (h ^ dnsd_lower[name[i]]) * 16777619u;
+	uint8_t off[NAME_LABELS_MAX];
+	int n = 0;
+	for (size_t i = 0; name[i]; i += name[i] + 1u)
+		off[n++] = (uint8_t)i;
+	uint32_t h = DNSD_NAME_HASH_ROOT;
+	while (n > 0)
+		h = dnsd_name_hash_step(h, name + off[--n]);
 	return h;
+}
+
+void dnsd_name_key_init(dnsd_name_key *k, const uint8_t *name)
+{
+	unsigned n = 0;
+	size_t i = 0;
+	for (; name[i]; i += name[i] + 1u)
+		k->off[n++] = (uint8_t)i;
+	k->off[n] = (uint8_t)i;
+	size_t len = i + 1;
+	k->labels = (uint8_t)n;
+	k->len = (uint8_t)len;
+	/* lowercased copy in words; the last word overlaps the one before */
+	if (len >= 8) {
+		for (i = 0; i + 8 <= len; i += 8)
+			store_le64(k->name + i, lower8(load_le64(name + i)));
+		store_le64(k->name + len - 8,
+		           lower8(load_le64(name + len - 8)));
+	} else {
+		for (i = 0; i < len; i++)
+			k->name[i] = dnsd_lower[name[i]];
+	}
+	memset(k->name + len, 0, 8);
+	uint32_t h = DNSD_NAME_HASH_ROOT;
+	k->hash[n] = h;
+	while (n > 0) {
+		n--;
+		h = key_hash_step(h, k->name + k->off[n]);
+		k->hash[n] = h;
+	}
+}
+
+bool dnsd_name_key_match(const dnsd_name_key *k, unsigned i,
+                         const uint8_t *name, size_t len)
+{
+	size_t at = k->off[i];
+	if ((size_t)k->len - at != len)
+		return false;
+	const uint8_t *s = k->name + at;
+	if (len < 8) {
+		for (size_t j = 0; j < len; j++)
+			if (dnsd_lower[name[j]] != s[j])
+				return false;
+		return true;
+	}
+	size_t j = 0;
+	for (; j + 8 <= len; j += 8)
+		if (lower8(load_le64(name + j)) != load_le64(s + j))
+			return false;
+	return j == len ||
+	       lower8(load_le64(name + len - 8)) == load_le64(s + len - 8);
 }
 
 int dnsd_name_concat(const uint8_t *prefix, const uint8_t *suffix,
@@ -346,51 +472,131 @@ int dnsd_name_to_text(const uint8_t *name, char *buf, size_t cap)
 	return (int)o;
 }
 
-/* Offsets in the message of the labels of the name at off, following
- * pointers; only data before w->pos (already written) is looked at. */
-static int msg_labels(const dnsd_wire *w, size_t off,
-                      uint16_t lo[NAME_LABELS_MAX])
+/* ---- compression ---- */
+
+static inline uint32_t load_le32(const uint8_t *p)
 {
-	dnsd_wire r;
-	dnsd_wire_init_read(&r, w->base, w->pos);
-	r.pos = off;
-	int n = 0;
-	size_t seq = off;
-	for (;;) {
-		size_t at = r.pos;
-		uint8_t c = dnsd_wire_u8(&r);
-		if (r.err)
-			return -1;
-		if (c == 0)
-			return n;
-		if ((c & 0xc0) == 0xc0) {
-			size_t t = (size_t)(c & 0x3f) << 8 | dnsd_wire_u8(&r);
-			if (r.err || t >= seq)
-				return -1;
-			r.pos = seq = t;
-			continue;
+	uint32_t w;
+	memcpy(&w, p, 4);
+	return w;
+}
+
+static inline uint32_t lower4(uint32_t x)
+{
+	uint32_t h = x & 0x7f7f7f7fu;
+	uint32_t ge_a = h + 0x3f3f3f3fu, gt_z = h + 0x25252525u;
+	return x | ((ge_a & ~gt_z & ~x & 0x80808080u) >> 2);
+}
+
+/* len octets at a and b equal, letter case aside. Words at a time, the
+ * last one overlapping: the same octets in the same case (the usual
+ * case) cost one compare a word. */
+static inline bool octets_eq_ci(const uint8_t *a, const uint8_t *b, size_t len)
+{
+	if (len >= 8) {
+		size_t j = 0;
+		for (;; j += 8) {
+			if (j + 8 > len)
+				j = len - 8;
+			uint64_t x = load_le64(a + j), y = load_le64(b + j);
+			if (x != y && lower8(x) != lower8(y))
+				return false;
+			if (j + 8 == len)
+				return true;
 		}
-		if (c & 0xc0 || n == NAME_LABELS_MAX)
-			return -1;
-		lo[n++] = (uint16_t)at;
-		dnsd_wire_skip(&r, c);
+	}
+	if (len >= 4) {
+		uint32_t x = load_le32(a), y = load_le32(b);
+		uint32_t u = load_le32(a + len - 4), v = load_le32(b + len - 4);
+		return (x == y || lower4(x) == lower4(y)) &&
+		       (u == v || lower4(u) == lower4(v));
+	}
+	for (size_t i = 0; i < len; i++)
+		if (dnsd_lower[a[i]] != dnsd_lower[b[i]])
+			return false;
+	return true;
+}
+
+/* Label at message offset mo, already written, equals lab (any case):
+ * length octet and octets compared as one run. */
+static inline bool msg_label_eq(const dnsd_wire *w, size_t mo,
+                                const uint8_t *lab)
+{
+	size_t n = lab[0] + 1u;
+	return mo + n <= w->pos && w->base[mo] == lab[0] &&
+	       octets_eq_ci(w->base + mo, lab, n);
+}
+
+/* Forgets the labels of names dropped by lowering count. */
+static void comp_sync(dnsd_compress *c)
+{
+	if (c->lab_names > c->count) {
+		c->nlab = c->lab_first[c->count];
+		c->lab_names = c->count;
 	}
 }
 
-/* Label at message offset mo equals the label at name (case-insensitive). */
-static bool msg_label_eq(const dnsd_wire *w, size_t mo, const uint8_t *lab)
+/* How much of a name's end the table holds: walking its labels from the
+ * last, each step looks for the table's label under the suffix matched
+ * so far. depth/deep: labels matched and the entry of the longest match;
+ * best/target: the same for the longest match a pointer can reach. */
+typedef struct comp_match {
+	int depth, best;
+	uint16_t deep, target;
+} comp_match;
+
+static comp_match comp_find(const dnsd_wire *w, const dnsd_compress *c,
+                            const uint8_t *name, const uint8_t *no, int nl)
 {
-	dnsd_wire r;
-	dnsd_wire_init_read(&r, w->base, w->pos);
-	r.pos = mo;
-	uint8_t n = dnsd_wire_u8(&r);
-	const uint8_t *m = dnsd_wire_take(&r, n);
-	if (!m || n != lab[0])
-		return false;
-	for (uint8_t i = 0; i < n; i++)
-		if (dnsd_lower[m[i]] != dnsd_lower[lab[1 + i]])
-			return false;
-	return true;
+	comp_match m = {0, 0, DNSD_COMPRESS_NONE, DNSD_COMPRESS_NONE};
+	uint16_t up = DNSD_COMPRESS_NONE;
+	for (int j = nl - 1; j >= 0; j--) {
+		const uint8_t *lab = name + no[j];
+		uint16_t e = 0;
+		for (; e < c->nlab; e++)
+			if (c->lab_up[e] == up &&
+			    msg_label_eq(w, c->lab_off[e], lab))
+				break;
+		if (e == c->nlab)
+			break;
+		up = e;
+		m.depth++;
+		m.deep = e;
+		if (c->lab_off[e] <= 0x3fff) {
+			m.best = m.depth;
+			m.target = e;
+		}
+	}
+	return m;
+}
+
+/* Remembers the name written at `at` whose first `fresh` labels were
+ * written there in full, followed by the suffix at table entry up. */
+static void comp_remember(dnsd_compress *c, size_t at, const uint8_t *no,
+                          int fresh, uint16_t up)
+{
+	if (at > 0x3fff || c->count >= DNSD_COMPRESS_MAX ||
+	    c->nlab + fresh > DNSD_COMPRESS_LABELS)
+		return;
+	c->lab_first[c->count] = c->nlab;
+	c->off[c->count++] = (uint16_t)at;
+	for (int j = fresh - 1; j >= 0; j--) {
+		c->lab_off[c->nlab] = (uint16_t)(at + no[j]);
+		c->lab_up[c->nlab] = up;
+		up = c->nlab++;
+	}
+	c->lab_names = c->count;
+}
+
+void dnsd_compress_add(dnsd_compress *c, const dnsd_wire *w, size_t at,
+                       const uint8_t *name)
+{
+	comp_sync(c);
+	uint8_t no[NAME_LABELS_MAX];
+	int nl = label_offsets(name, no);
+	comp_match m = comp_find(w, c, name, no, nl);
+	if (m.depth < nl)
+		comp_remember(c, at, no, nl - m.depth, m.deep);
 }
 
 void dnsd_name_to_wire(dnsd_wire *w, const uint8_t *name, dnsd_compress *c)
@@ -399,33 +605,17 @@ void dnsd_name_to_wire(dnsd_wire *w, const uint8_t *name, dnsd_compress *c)
 		dnsd_wire_put(w, name, dnsd_name_len(name));
 		return;
 	}
+	comp_sync(c);
 	uint8_t no[NAME_LABELS_MAX];
+	no[0] = 0; /* the root has no labels: nothing before its pointer */
 	int nl = label_offsets(name, no);
-	int best = 0;        /* labels of the longest matching suffix */
-	uint16_t target = 0; /* where it is in the message */
-	for (uint16_t e = 0; e < c->count && best < nl; e++) {
-		uint16_t lo[NAME_LABELS_MAX];
-		int el = msg_labels(w, c->off[e], lo);
-		/* final labels first: most entries fail right there */
-		int k = 0;
-		while (k < el && k < nl &&
-		       msg_label_eq(w, lo[el - 1 - k], name + no[nl - 1 - k]))
-			k++;
-		/* the longest of those suffixes a pointer can reach */
-		while (k > best && lo[el - k] >= 0x4000)
-			k--;
-		if (k > best) {
-			best = k;
-			target = lo[el - k];
-		}
-	}
+	comp_match m = comp_find(w, c, name, no, nl);
 	size_t start = w->pos;
-	size_t plain = best ? no[nl - best] : dnsd_name_len(name);
+	size_t plain = m.best ? no[nl - m.best] : dnsd_name_len(name);
 	dnsd_wire_put(w, name, plain);
-	if (best)
-		dnsd_wire_put_u16(w, (uint16_t)(0xc000 | target));
-	if (w->err || best == nl || start >= 0x4000 ||
-	    c->count >= DNSD_COMPRESS_MAX)
+	if (m.best)
+		dnsd_wire_put_u16(w, (uint16_t)(0xc000 | c->lab_off[m.target]));
+	if (w->err || m.best == nl)
 		return;
-	c->off[c->count++] = (uint16_t)start;
+	comp_remember(c, start, no, nl - m.best, m.target);
 }

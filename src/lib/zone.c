@@ -50,13 +50,15 @@ struct dnsd_node {
 		                 then the number of records */
 	};
 	uint32_t up; /* index distance to the parent; 0 at the apex */
-	uint16_t flags;
+	uint8_t flags;
+	uint8_t namelen; /* octets of name: lookups compare it first */
 	uint16_t nrrsets;
 };
 
-/* Flags used while building only; dnsd_node_flags hides them. */
-#define NODE_ADDR         (1u << 8) /* has A or AAAA */
-#define NODE_PUBLIC_FLAGS 0xffu
+/* Private flags; dnsd_node_flags hides them. */
+#define NODE_LOWER        (1u << 6) /* name all lowercase: compared as is */
+#define NODE_ADDR         (1u << 7) /* has A or AAAA (while building) */
+#define NODE_PUBLIC_FLAGS 0x3fu
 
 struct dnsd_zone {
 	atomic_uint refs;
@@ -68,6 +70,7 @@ struct dnsd_zone {
 	uint32_t hmask;
 	uint32_t idx_mask; /* low bits of a slot: node index + 1 */
 	int olabels;
+	uint32_t ohash; /* of the origin */
 	uint32_t serial;
 };
 
@@ -129,57 +132,61 @@ bool dnsd_rr_next(dnsd_rr_iter *it)
 	return true;
 }
 
-/* ---- lookups ---- */
+/* ---- lookups ----
+ *
+ * The hash table is keyed on dnsd_name_hash, which composes label by
+ * label from the right: a node's hash comes from its parent's when the
+ * zone is built, and a query's lookup key (dnsd_name_key) holds the hash
+ * of every suffix of the query name, so finding the closest encloser
+ * probes suffixes without hashing anything again. */
 
-/* Lowercases the ASCII letters among 8 octets at once. */
-static inline uint64_t lower8(uint64_t x)
-{
-	uint64_t h = x & 0x7f7f7f7f7f7f7f7full;
-	uint64_t ge_a = h + 0x3f3f3f3f3f3f3f3full; /* bit 7: h >= 'A' */
-	uint64_t gt_z = h + 0x2525252525252525ull; /* bit 7: h > 'Z' */
-	return x | ((ge_a & ~gt_z & ~x & 0x8080808080808080ull) >> 2);
-}
-
-/* Case-insensitive hash of a name, 8 octets a step: the lookups of the
- * query path and of building a million-name zone spend their time here,
- * and FNV's octet-at-a-time multiply chain is several times slower. */
-static uint32_t zhash(const uint8_t *name)
-{
-	size_t len = dnsd_name_len(name);
-	uint64_t h = 0x9e3779b97f4a7c15ull ^ len;
-	const uint8_t *p = name;
-	for (; len >= 8; len -= 8, p += 8) {
-		uint64_t w;
-		memcpy(&w, p, 8);
-		h = (h ^ lower8(w)) * 0xff51afd7ed558ccdull;
-		h ^= h >> 29;
-	}
-	if (len) {
-		uint64_t w = 0;
-		for (size_t i = 0; i < len; i++)
-			w |= (uint64_t)p[i] << (8 * i);
-		h = (h ^ lower8(w)) * 0xff51afd7ed558ccdull;
-	}
-	h ^= h >> 33;
-	h *= 0xc4ceb9fe1a85ec53ull;
-	h ^= h >> 29;
-	return (uint32_t)h;
-}
+/* The node in slot chain of hash h whose name passes eq. */
+#define ZPROBE(z, h, n, eq)                                                    \
+	do {                                                                   \
+		uint32_t tag_ = (h) & ~(z)->idx_mask;                          \
+		for (uint32_t i_ = (h) & (z)->hmask;;                          \
+		     i_ = (i_ + 1) & (z)->hmask) {                             \
+			uint32_t e_ = (z)->hash[i_];                           \
+			if (!e_) {                                             \
+				n = NULL;                                      \
+				break;                                         \
+			}                                                      \
+			if ((e_ & ~(z)->idx_mask) != tag_)                     \
+				continue;                                      \
+			n = &(z)->nodes[(e_ & (z)->idx_mask) - 1];             \
+			if (eq)                                                \
+				break;                                         \
+		}                                                              \
+	} while (0)
 
 static const dnsd_node *zfind(const dnsd_zone *z, const uint8_t *name)
 {
-	uint32_t h = zhash(name);
-	uint32_t tag = h & ~z->idx_mask;
-	for (uint32_t i = h & z->hmask;; i = (i + 1) & z->hmask) {
-		uint32_t e = z->hash[i];
-		if (!e)
-			return NULL;
-		if ((e & ~z->idx_mask) == tag) {
-			const dnsd_node *n = &z->nodes[(e & z->idx_mask) - 1];
-			if (dnsd_name_equal(n->name, name))
-				return n;
-		}
-	}
+	size_t len = dnsd_name_len(name);
+	const dnsd_node *n;
+	ZPROBE(z, dnsd_name_hash(name), n,
+	       n->namelen == len && dnsd_name_equal(n->name, name));
+	return n;
+}
+
+/* Node n is suffix i of k. Names as they came are lowercase nearly
+ * always, and then compare with k's lowercased copy as plain octets. */
+static inline bool node_is(const dnsd_node *n, const dnsd_name_key *k,
+                           unsigned i)
+{
+	if (n->namelen != k->len - k->off[i])
+		return false;
+	if (n->flags & NODE_LOWER)
+		return memcmp(n->name, k->name + k->off[i], n->namelen) == 0;
+	return dnsd_name_key_match(k, i, n->name, n->namelen);
+}
+
+/* Suffix i of k. */
+static inline const dnsd_node *zfind_key(const dnsd_zone *z,
+                                         const dnsd_name_key *k, unsigned i)
+{
+	const dnsd_node *n;
+	ZPROBE(z, k->hash[i], n, node_is(n, k, i));
+	return n;
 }
 
 const dnsd_node *dnsd_zone_find(const dnsd_zone *z, const uint8_t *name)
@@ -187,19 +194,13 @@ const dnsd_node *dnsd_zone_find(const dnsd_zone *z, const uint8_t *name)
 	return zfind(z, name);
 }
 
-/* Labels of name below the origin, or -1 when name is not in the zone. */
-static int zone_depth(const dnsd_zone *z, const uint8_t *name)
+const dnsd_node *dnsd_zone_find_key(const dnsd_zone *z, const dnsd_name_key *k)
 {
-	int extra = dnsd_name_labels(name) - z->olabels;
-	if (extra < 0)
-		return -1;
-	const uint8_t *p = name;
-	for (int i = 0; i < extra; i++)
-		p += *p + 1;
-	return dnsd_name_equal(p, z->nodes[0].name) ? extra : -1;
+	return zfind_key(z, k, 0);
 }
 
-static const dnsd_node *wild_child(const dnsd_zone *z, const dnsd_node *n)
+static const dnsd_node *wild_child(const dnsd_zone *z, const dnsd_node *n,
+                                   uint32_t hash)
 {
 	/* "*" sorts before letters and digits, so the wildcard is nearly
 	 * always the node right after its parent. */
@@ -207,33 +208,40 @@ static const dnsd_node *wild_child(const dnsd_zone *z, const dnsd_node *n)
 	if (i < z->nnodes && z->nodes[i].up == 1 &&
 	    dnsd_name_is_wildcard(z->nodes[i].name))
 		return &z->nodes[i];
-	uint8_t w[DNSD_NAME_MAX];
 	static const uint8_t star[] = {1, '*', 0};
+	uint8_t w[DNSD_NAME_MAX];
 	if (dnsd_name_concat(star, n->name, w) < 0)
 		return NULL;
-	return zfind(z, w);
+	const dnsd_node *c;
+	ZPROBE(z, dnsd_name_hash_step(hash, star), c,
+	       c->namelen == n->namelen + 2 && dnsd_name_equal(c->name, w));
+	return c;
 }
 
-int dnsd_zone_lookup(const dnsd_zone *z, const uint8_t *name, dnsd_lookup *r)
+int dnsd_zone_lookup_key(const dnsd_zone *z, const dnsd_name_key *k,
+                         dnsd_lookup *r)
 {
-	const dnsd_node *n = zfind(z, name);
+	const dnsd_node *n = zfind_key(z, k, 0);
+	unsigned at = 0; /* the suffix of k that n is */
 	r->node = n;
 	if (!n) {
 		/* Out-of-zone names are never in the table, so only a miss
 		 * needs the suffix check. Empty non-terminals are nodes: the
 		 * first suffix found is the closest encloser. */
-		int extra = zone_depth(z, name);
-		if (extra < 0) {
+		int extra = (int)k->labels - z->olabels;
+		const dnsd_node *apex = &z->nodes[0];
+		if (extra < 0 || k->hash[extra] != z->ohash ||
+		    !node_is(apex, k, (unsigned)extra)) {
 			r->encloser = r->cut = r->wildcard = NULL;
 			return DNSD_ENOTFOUND;
 		}
-		const uint8_t *p = name;
-		for (int i = 0; i < extra && !n; i++) {
-			p += *p + 1;
-			n = zfind(z, p);
+		for (at = 1; at < (unsigned)extra; at++)
+			if ((n = zfind_key(z, k, at)))
+				break;
+		if (!n) {
+			n = apex;
+			at = (unsigned)extra;
 		}
-		if (!n)
-			n = &z->nodes[0];
 	}
 	r->encloser = n;
 	r->cut = NULL;
@@ -241,9 +249,17 @@ int dnsd_zone_lookup(const dnsd_zone *z, const uint8_t *name, dnsd_lookup *r)
 		for (const dnsd_node *q = n; q; q = dnsd_node_parent(q))
 			if (q->flags & DNSD_NODE_DELEG)
 				r->cut = q;
-	r->wildcard =
-	    (n->flags & DNSD_NODE_WILDCHILD) ? wild_child(z, n) : NULL;
+	r->wildcard = (n->flags & DNSD_NODE_WILDCHILD)
+	                  ? wild_child(z, n, k->hash[at])
+	                  : NULL;
 	return 0;
+}
+
+int dnsd_zone_lookup(const dnsd_zone *z, const uint8_t *name, dnsd_lookup *r)
+{
+	dnsd_name_key k;
+	dnsd_name_key_init(&k, name);
+	return dnsd_zone_lookup_key(z, &k, r);
 }
 
 const uint8_t *dnsd_zone_origin(const dnsd_zone *z)
@@ -319,6 +335,7 @@ void dnsd_zone_unref(dnsd_zone *z)
 typedef struct vec {
 	uint8_t *p;
 	size_t len, cap; /* octets */
+	size_t released; /* octets at the start given back (read once) */
 } vec;
 
 static int vec_reserve(vec *v, size_t need)
@@ -347,6 +364,24 @@ static int vec_reserve(vec *v, size_t need)
 	return 0;
 }
 
+/* Gives back the memory of the first upto octets, no longer needed by a
+ * pass that reads the array front to back (the array stays usable
+ * beyond). Keeps the peak low while one array is copied into another. */
+static void vec_release_prefix(vec *v, size_t upto)
+{
+#ifdef ZB_USE_MALLOC
+	(void)v;
+	(void)upto;
+#else
+	size_t page = 1u << 20; /* in big steps: a call per MiB */
+	upto &= ~(page - 1);
+	if (upto > v->released) {
+		madvise(v->p + v->released, upto - v->released, MADV_DONTNEED);
+		v->released = upto;
+	}
+#endif
+}
+
 static void vec_free(vec *v)
 {
 #ifdef ZB_USE_MALLOC
@@ -356,7 +391,7 @@ static void vec_free(vec *v)
 		munmap(v->p, v->cap);
 #endif
 	v->p = NULL;
-	v->len = v->cap = 0;
+	v->len = v->cap = v->released = 0;
 }
 
 /* ---- the builder ---- */
@@ -890,13 +925,25 @@ static size_t plan_nodes(const dnsd_zone_builder *b, zb_entry *e, size_t n)
 	return count;
 }
 
+/* A node's hash and length come from its parent's (the apex's are
+ * computed): one label hashed per node. */
 static void link_node(dnsd_node *nodes, uint32_t k, uint32_t parent,
-                      const uint8_t *name, uint32_t entry, uint16_t flags)
+                      const uint8_t *name, uint32_t entry, uint8_t flags)
 {
-	nodes[k] = (dnsd_node){.name = name,
-	                       .tmp = (uint64_t)zhash(name) << 32 | entry,
-	                       .up = k - parent,
-	                       .flags = flags};
+	uint32_t h =
+	    k ? dnsd_name_hash_step((uint32_t)(nodes[parent].tmp >> 32), name)
+	      : dnsd_name_hash(name);
+	size_t len =
+	    k ? nodes[parent].namelen + name[0] + 1u : dnsd_name_len(name);
+	bool lower = !k || (nodes[parent].flags & NODE_LOWER);
+	for (size_t i = 1; lower && i < (k ? name[0] + 1u : len); i++)
+		lower = dnsd_lower[name[i]] == name[i];
+	nodes[k] =
+	    (dnsd_node){.name = name,
+	                .tmp = (uint64_t)h << 32 | entry,
+	                .up = k - parent,
+	                .flags = (uint8_t)(flags | (lower ? NODE_LOWER : 0)),
+	                .namelen = (uint8_t)len};
 	if (k && dnsd_name_is_wildcard(name))
 		nodes[parent].flags |= DNSD_NODE_WILDCHILD;
 }
@@ -1233,17 +1280,17 @@ static inline uint8_t *put32(uint8_t *p, uint32_t v)
 	return p + 4;
 }
 
-/* Writes the kept records as wire octets, then drops the temporaries
- * before the RRset array is made, to keep the peak low. */
-static int write_rrdata(zb_build *bd, uint8_t **out)
+/* Writes the kept records as wire octets (TYPE CLASS TTL RDLENGTH
+ * RDATA) into a temporary array, node by node, type by type. */
+static int write_rrdata(zb_build *bd, vec *data)
 {
 	dnsd_zone_builder *b = bd->b;
-	uint8_t *data = dnsd_arena_alloc(&b->arena, bd->rrdata);
-	if (!data)
-		return DNSD_ENOMEM;
+	int rc = vec_reserve(data, bd->rrdata ? bd->rrdata : 1);
+	if (rc)
+		return rc;
 	const uint32_t *order = (const uint32_t *)bd->order.p;
 	size_t n = bd->order.len / 4;
-	uint8_t *p = data;
+	uint8_t *p = data->p;
 	for (size_t i = 0; i < n; i++) {
 		const zb_rec *r = &REC(b)[order[i]];
 		p = put16(p, r->type);
@@ -1253,39 +1300,73 @@ static int write_rrdata(zb_build *bd, uint8_t **out)
 		memcpy(p, zb_rdata(b, order[i]), r->rdlen);
 		p += r->rdlen;
 	}
+	data->len = (size_t)(p - data->p);
 	bd->z->nrecords = n;
-	*out = data;
 	return 0;
 }
 
-static int make_rrsets(zb_build *bd, const uint8_t *data)
+/* Octets of a node's n records at p. */
+static size_t records_size(const uint8_t *p, size_t n)
+{
+	const uint8_t *q = p;
+	while (n--)
+		q += 10 + (size_t)(q[8] << 8 | q[9]);
+	return (size_t)(q - p);
+}
+
+static size_t align_up(size_t x)
+{
+	size_t a = _Alignof(dnsd_rrset);
+	return (x + a - 1) & ~(a - 1);
+}
+
+/* Each node's RRset headers followed by its records, node after node: an
+ * answer reads the headers and then the records, and finding both in the
+ * same cache lines saves a memory access per lookup in a zone larger
+ * than the cache. Copied from the temporary array once the builder's
+ * other temporaries are gone, so the peak stays low. */
+static int write_blocks(zb_build *bd, vec *data)
 {
 	dnsd_zone *z = bd->z;
-	dnsd_rrset *sets =
-	    dnsd_arena_alloc(&bd->b->arena, bd->nrrsets * sizeof *sets);
-	if (!sets)
+	size_t size = 0;
+	const uint8_t *p = data->p;
+	for (size_t k = 0; k < z->nnodes; k++) {
+		size_t d = records_size(p, z->nodes[k].tmp);
+		size = align_up(size) +
+		       z->nodes[k].nrrsets * sizeof(dnsd_rrset) + d;
+		p += d;
+	}
+	uint8_t *area = dnsd_arena_alloc(&bd->b->arena, size ? size : 1);
+	if (!area)
 		return DNSD_ENOMEM;
-	const uint8_t *p = data;
-	dnsd_rrset *s = sets;
+	uint8_t *out = area;
+	p = data->p;
 	for (size_t k = 0; k < z->nnodes; k++) {
 		dnsd_node *node = &z->nodes[k];
 		size_t left = node->tmp;
+		out = area + align_up((size_t)(out - area));
+		dnsd_rrset *s = (dnsd_rrset *)(void *)out;
 		node->rrsets = s;
+		out += node->nrrsets * sizeof *s;
+		size_t d = records_size(p, left);
+		memcpy(out, p, d);
+		p += d;
+		vec_release_prefix(data, (size_t)(p - data->p));
 		for (unsigned i = 0; i < node->nrrsets; i++, s++) {
-			uint16_t type = (uint16_t)(p[0] << 8 | p[1]);
+			uint16_t type = (uint16_t)(out[0] << 8 | out[1]);
 			*s = (dnsd_rrset){.type = type,
-			                  .ttl = (uint32_t)p[4] << 24 |
-			                         (uint32_t)p[5] << 16 |
-			                         (uint32_t)p[6] << 8 | p[7],
-			                  .data = p};
-			const uint8_t *q = p;
+			                  .ttl = (uint32_t)out[4] << 24 |
+			                         (uint32_t)out[5] << 16 |
+			                         (uint32_t)out[6] << 8 | out[7],
+			                  .data = out};
+			const uint8_t *q = out;
 			while (left && (uint16_t)(q[0] << 8 | q[1]) == type) {
 				q += 10 + (size_t)(q[8] << 8 | q[9]);
 				s->count++;
 				left--;
 			}
-			s->size = (uint32_t)(q - p);
-			p = q;
+			s->size = (uint32_t)(q - out);
+			out += s->size;
 		}
 	}
 	return 0;
@@ -1326,6 +1407,7 @@ static int make_nodes(zb_build *bd)
 	if (!apex)
 		return DNSD_ENOMEM;
 	fill_nodes(b, e, n, apex, z->nodes);
+	z->ohash = (uint32_t)(z->nodes[0].tmp >> 32);
 	return build_hash(z, &b->arena);
 }
 
@@ -1339,16 +1421,20 @@ static int finish_steps(zb_build *bd)
 	vec_free(&b->ent);
 	vec_free(&bd->scratch);
 	check_targets(bd);
-	uint8_t *data;
-	if ((rc = write_rrdata(bd, &data)))
+	vec data = {0};
+	if ((rc = write_rrdata(bd, &data))) {
+		vec_free(&data);
 		return rc;
+	}
 	vec_free(&bd->order);
 	vec_free(&b->blob);
 	vec_free(&b->rec);
-	if ((rc = make_rrsets(bd, data)))
+	rc = write_blocks(bd, &data);
+	vec_free(&data);
+	if (rc)
 		return rc;
 	for (size_t k = 0; k < bd->z->nnodes; k++)
-		bd->z->nodes[k].flags &= NODE_PUBLIC_FLAGS;
+		bd->z->nodes[k].flags &= NODE_PUBLIC_FLAGS | NODE_LOWER;
 	return 0;
 }
 

@@ -3,28 +3,34 @@
  * Finding the zone of a query name probes an open-addressing table of
  * origins with each suffix of the name, longest first, starting at the
  * label count of the deepest origin: a handful of hash probes, no
- * allocation, whatever the number of zones. */
+ * allocation, whatever the number of zones. The suffixes' hashes come
+ * ready from the name's lookup key (name.h), shared with the zone. */
 #include <dnsd/err.h>
 #include <dnsd/zone.h>
 #include <stdlib.h>
 #include <string.h>
 
+/* A slot: an origin's hash (dnsd_name_hash) and its zone index + 1, 0
+ * for an empty slot; the hash is checked before the zone is touched. */
+typedef struct db_slot {
+	uint32_t hash;
+	uint32_t zone;
+} db_slot;
+
+/* An origin lowercased, compared as plain octets with a key's copy. */
+typedef struct db_origin {
+	uint8_t len;
+	uint8_t name[DNSD_NAME_MAX];
+} db_origin;
+
 struct dnsd_zonedb {
 	size_t n;
 	dnsd_zone **zones;
-	uint32_t *table; /* zone index + 1, 0 for empty */
+	db_origin *origins; /* per zone */
+	db_slot *table;
 	uint32_t mask;
 	int max_labels; /* of the deepest origin */
 };
-
-static uint32_t origin_hash(const uint8_t *name)
-{
-	uint32_t h = dnsd_name_hash(name);
-	h ^= h >> 16;
-	h *= 0x85ebca6bu;
-	h ^= h >> 13;
-	return h;
-}
 
 dnsd_zonedb *dnsd_zonedb_new(dnsd_zone *const *zones, size_t n)
 {
@@ -37,9 +43,11 @@ dnsd_zonedb *dnsd_zonedb_new(dnsd_zone *const *zones, size_t n)
 	while (size < 2 * n)
 		size *= 2;
 	db->zones = calloc(n ? n : 1, sizeof *db->zones);
+	db->origins = calloc(n ? n : 1, sizeof *db->origins);
 	db->table = calloc(size, sizeof *db->table);
-	if (!db->zones || !db->table) {
+	if (!db->zones || !db->origins || !db->table) {
 		free(db->zones);
+		free(db->origins);
 		free(db->table);
 		free(db);
 		return NULL;
@@ -51,17 +59,23 @@ dnsd_zonedb *dnsd_zonedb_new(dnsd_zone *const *zones, size_t n)
 		if (labels > db->max_labels)
 			db->max_labels = labels;
 		/* With two versions of one origin, the first given wins. */
-		uint32_t j = origin_hash(o) & db->mask;
+		uint32_t h = dnsd_name_hash(o);
+		uint32_t j = h & db->mask;
 		bool dup = false;
-		for (; db->table[j]; j = (j + 1) & db->mask)
+		for (; db->table[j].zone; j = (j + 1) & db->mask)
 			if (dnsd_name_equal(
-			        dnsd_zone_origin(db->zones[db->table[j] - 1]),
+			        dnsd_zone_origin(
+			            db->zones[db->table[j].zone - 1]),
 			        o))
 				dup = true;
 		dnsd_zone_ref(zones[i]);
+		db_origin *lo = &db->origins[db->n];
+		lo->len = (uint8_t)dnsd_name_len(o);
+		memcpy(lo->name, o, lo->len);
+		dnsd_name_lower(lo->name);
 		db->zones[db->n++] = zones[i];
 		if (!dup)
-			db->table[j] = (uint32_t)db->n;
+			db->table[j] = (db_slot){h, (uint32_t)db->n};
 	}
 	return db;
 }
@@ -73,16 +87,40 @@ void dnsd_zonedb_free(dnsd_zonedb *db)
 	for (size_t i = 0; i < db->n; i++)
 		dnsd_zone_unref(db->zones[i]);
 	free(db->zones);
+	free(db->origins);
 	free(db->table);
 	free(db);
 }
 
-static const dnsd_zone *probe(const dnsd_zonedb *db, const uint8_t *name)
+/* The zone whose origin is suffix i of k. */
+static const dnsd_zone *probe(const dnsd_zonedb *db, const dnsd_name_key *k,
+                              unsigned i)
 {
-	for (uint32_t j = origin_hash(name) & db->mask; db->table[j];
+	uint32_t h = k->hash[i];
+	for (uint32_t j = h & db->mask; db->table[j].zone;
 	     j = (j + 1) & db->mask) {
-		const dnsd_zone *z = db->zones[db->table[j] - 1];
-		if (dnsd_name_equal(dnsd_zone_origin(z), name))
+		if (db->table[j].hash != h)
+			continue;
+		const db_origin *o = &db->origins[db->table[j].zone - 1];
+		if (o->len == k->len - k->off[i] &&
+		    memcmp(o->name, k->name + k->off[i], o->len) == 0)
+			return db->zones[db->table[j].zone - 1];
+	}
+	return NULL;
+}
+
+const dnsd_zone *dnsd_zonedb_find_key(const dnsd_zonedb *db,
+                                      const dnsd_name_key *k, unsigned from)
+{
+	if (!db || !db->n || from > k->labels)
+		return NULL;
+	/* longest first, from the depth of the deepest origin */
+	unsigned i = from;
+	if ((int)(k->labels - from) > db->max_labels)
+		i = k->labels - (unsigned)db->max_labels;
+	for (; i <= k->labels; i++) {
+		const dnsd_zone *z = probe(db, k, i);
+		if (z)
 			return z;
 	}
 	return NULL;
@@ -92,15 +130,9 @@ const dnsd_zone *dnsd_zonedb_find(const dnsd_zonedb *db, const uint8_t *name)
 {
 	if (!db || !db->n)
 		return NULL;
-	int labels = dnsd_name_labels(name);
-	for (; labels > db->max_labels; labels--)
-		name = dnsd_name_parent(name);
-	for (;;) {
-		const dnsd_zone *z = probe(db, name);
-		if (z || dnsd_name_is_root(name))
-			return z;
-		name = dnsd_name_parent(name);
-	}
+	dnsd_name_key k;
+	dnsd_name_key_init(&k, name);
+	return dnsd_zonedb_find_key(db, &k, 0);
 }
 
 size_t dnsd_zonedb_count(const dnsd_zonedb *db)
