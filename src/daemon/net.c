@@ -168,6 +168,30 @@ static int net_socket(const dnsd_listen_addr *a, int type, bool wildcard)
 	return fd;
 }
 
+/* SO_REUSEPORT would let a second server (a second dnsd started by
+ * mistake, say) join our port and silently take half the queries. A
+ * plain bind first fails if anyone has the address; SO_REUSEADDR on the
+ * TCP probe only so that connections left in TIME_WAIT by a previous run
+ * do not count. */
+static int net_probe(const dnsd_listen_addr *a, int type)
+{
+	int fd = socket(a->ss.ss_family, type | SOCK_CLOEXEC, 0);
+	if (fd < 0) {
+		log_warn("listen %s: socket", a->text);
+		return -1;
+	}
+	if (type == SOCK_STREAM)
+		(void)sockopt_on(fd, SOL_SOCKET, SO_REUSEADDR);
+	if (a->ss.ss_family == AF_INET6)
+		(void)sockopt_on(fd, IPPROTO_IPV6, IPV6_V6ONLY);
+	int r = bind(fd, (const struct sockaddr *)&a->ss, a->len);
+	if (r < 0)
+		log_warn("listen %s/%s: bind", a->text,
+		         type == SOCK_DGRAM ? "udp" : "tcp");
+	close(fd);
+	return r;
+}
+
 int dnsd_net_bind(dnsd_server *s)
 {
 	const dnsd_config *cfg = s->cfg;
@@ -195,6 +219,15 @@ int dnsd_net_bind(dnsd_server *s)
 		fds[i] = -1;
 	s->net = net;
 
+	/* All probes before any bind: our own sockets on 0.0.0.0 would fail
+	 * the probe of 127.0.0.1 on the same port. */
+	for (unsigned i = 0; i < cfg->nlisten; i++) {
+		if (net_probe(&cfg->listen[i], SOCK_DGRAM) < 0 ||
+		    net_probe(&cfg->listen[i], SOCK_STREAM) < 0) {
+			dnsd_net_close(s);
+			return -1;
+		}
+	}
 	for (unsigned i = 0; i < cfg->nlisten; i++) {
 		const dnsd_listen_addr *a = &cfg->listen[i];
 		net->wildcard[i] = addr_is_wildcard(&a->ss);
