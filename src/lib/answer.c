@@ -83,8 +83,8 @@ typedef struct ans {
 	const dnsd_zonedb *db;
 	const dnsd_query *q;
 	size_t rdata_off;               /* where the last record's RDATA went */
-	const dnsd_zone *referral_zone; /* set while writing a referral NS */
-	const uint8_t *referral_cut;
+	int referral_cut; /* while writing a referral's NS: the cut as a
+	                     suffix of key, else -1 */
 	unsigned naddl;
 	addl_item addl[ADDL_MAX];
 	dnsd_name_key key; /* the name being resolved, for the lookups */
@@ -109,6 +109,35 @@ static uint16_t name_ptr_at(const ans *a, size_t at)
 	return (uint16_t)at;
 }
 
+/* How many octets of name (len octets) come before suffix i of k (the
+ * origin, a cut), or -1 when name does not end with it. *last learns the
+ * label right before the suffix (NULL when name is the suffix). */
+static int before_suffix(const uint8_t *name, size_t len, const dnsd_name_key *k,
+                        unsigned i, const uint8_t **last)
+{
+	size_t olen = (size_t)k->len - k->off[i];
+	if (len < olen)
+		return -1;
+	size_t at = 0, end = len - olen;
+	*last = NULL;
+	while (at < end) {
+		*last = name + at;
+		at += name[at] + 1u;
+	}
+	if (at != end || !dnsd_name_key_match(k, i, name + at, olen))
+		return -1;
+	return (int)at;
+}
+
+/* The suffix of k that is len octets long, or -1. */
+static int key_suffix(const dnsd_name_key *k, size_t len)
+{
+	for (unsigned i = 0; i <= k->labels; i++)
+		if ((size_t)k->len - k->off[i] == len)
+			return (int)i;
+	return -1;
+}
+
 /* The offset of a suffix (an ancestor) of the name at message offset ptr,
  * found by walking its labels in the message: the zone origin for a SOA,
  * the cut for a referral, without running the compressor. 0 when there is
@@ -116,6 +145,11 @@ static uint16_t name_ptr_at(const ans *a, size_t at)
 static uint16_t suffix_ptr(const ans *a, uint16_t ptr, const uint8_t *name,
                            const uint8_t *suffix)
 {
+	/* the question as it came: the key of the name knows its labels */
+	if (ptr == DNSD_HDR_LEN && name == a->q->qname) {
+		int i = key_suffix(&a->key, dnsd_name_len(suffix));
+		return i < 0 ? 0 : (uint16_t)(DNSD_HDR_LEN + a->key.off[i]);
+	}
 	int skip = dnsd_name_labels(name) - dnsd_name_labels(suffix);
 	if (!ptr || skip < 0)
 		return 0;
@@ -180,8 +214,10 @@ static void queue_target(ans *a, uint16_t type, const uint8_t *rdata,
 	it->flags = 0;
 	if (type == DNSD_TYPE_NS) {
 		it->flags |= ADDL_NS;
-		if (a->referral_cut &&
-		    dnsd_name_is_subdomain(it->name, a->referral_cut))
+		const uint8_t *last;
+		if (a->referral_cut >= 0 &&
+		    before_suffix(it->name, dnsd_name_len(it->name), &a->key,
+		                  (unsigned)a->referral_cut, &last) >= 0)
 			it->flags |= ADDL_REQUIRED;
 	}
 }
@@ -329,26 +365,6 @@ static bool put_required(ans *a, int sec, const uint8_t *owner, uint16_t ptr,
 	return false;
 }
 
-/* How many octets of name (len octets) come before the origin, suffix i
- * of k (lowercased), or -1 when name does not end with it. *last learns
- * the label right above the origin (NULL when name is the origin). */
-static int above_origin(const uint8_t *name, size_t len, const dnsd_name_key *k,
-                        unsigned i, const uint8_t **last)
-{
-	size_t olen = (size_t)k->len - k->off[i];
-	if (len < olen)
-		return -1;
-	size_t at = 0, end = len - olen;
-	*last = NULL;
-	while (at < end) {
-		*last = name + at;
-		at += name[at] + 1u;
-	}
-	if (at != end || !dnsd_name_key_match(k, i, name + at, olen))
-		return -1;
-	return (int)at;
-}
-
 static bool label_same(const uint8_t *x, const uint8_t *y)
 {
 	if (!x || !y || x[0] != y[0])
@@ -394,8 +410,8 @@ static bool soa_quick(ans *a, const dnsd_zone *z, const dnsd_rrset *soa,
 	if (rl <= 0 || (size_t)ml + (size_t)rl + 20 != rdlen)
 		return false;
 	const uint8_t *mname = rd, *rname = rd + ml, *mlast, *rlast;
-	int mp = above_origin(mname, (size_t)ml, k, i, &mlast);
-	int rp = above_origin(rname, (size_t)rl, k, i, &rlast);
+	int mp = before_suffix(mname, (size_t)ml, k, i, &mlast);
+	int rp = before_suffix(rname, (size_t)rl, k, i, &rlast);
 	if (mp < 0 || rp < 0)
 		return false;
 	/* a longer common suffix would be found by the compressor */
@@ -464,11 +480,12 @@ static void referral(ans *a, const dnsd_zone *z, const dnsd_node *cut,
 	const dnsd_rrset *ns = dnsd_node_rrset(cut, DNSD_TYPE_NS);
 	if (!ns)
 		return;
-	a->referral_cut = dnsd_node_name(cut);
-	put_required(a, DNSD_SEC_AUTHORITY, a->referral_cut,
-	             suffix_ptr(a, ptr, name, a->referral_cut), ns, z,
-	             UINT32_MAX);
-	a->referral_cut = NULL;
+	/* the name being resolved is at or below the cut: a suffix of key */
+	const uint8_t *cn = dnsd_node_name(cut);
+	a->referral_cut = key_suffix(&a->key, dnsd_name_len(cn));
+	put_required(a, DNSD_SEC_AUTHORITY, cn, suffix_ptr(a, ptr, name, cn),
+	             ns, z, UINT32_MAX);
+	a->referral_cut = -1;
 }
 
 /* ANY (RFC 8482): over UDP the RRset of the lowest type, a minimal but
@@ -806,7 +823,7 @@ dnsd_verdict dnsd_answer(const dnsd_zonedb *db, const dnsd_query *q, int perr,
 	a.db = db;
 	a.q = q;
 	a.rdata_off = 0;
-	a.referral_cut = NULL;
+	a.referral_cut = -1;
 	a.naddl = 0;
 
 	begin(&a, q, true);

@@ -552,12 +552,13 @@ static comp_match comp_find(const dnsd_wire *w, const dnsd_compress *c,
 	uint16_t up = DNSD_COMPRESS_NONE;
 	for (int j = nl - 1; j >= 0; j--) {
 		const uint8_t *lab = name + no[j];
-		uint16_t e = 0;
+		/* a label goes in after the suffix that follows it */
+		uint16_t e = up == DNSD_COMPRESS_NONE ? 0 : up + 1;
 		for (; e < c->nlab; e++)
 			if (c->lab_up[e] == up &&
 			    msg_label_eq(w, c->lab_off[e], lab))
 				break;
-		if (e == c->nlab)
+		if (e >= c->nlab)
 			break;
 		up = e;
 		m.depth++;
@@ -594,6 +595,10 @@ void dnsd_compress_add(dnsd_compress *c, const dnsd_wire *w, size_t at,
 	comp_sync(c);
 	uint8_t no[NAME_LABELS_MAX];
 	int nl = label_offsets(name, no);
+	if (!c->nlab) { /* the first name (a question): nothing to match */
+		comp_remember(c, at, no, nl, DNSD_COMPRESS_NONE);
+		return;
+	}
 	comp_match m = comp_find(w, c, name, no, nl);
 	if (m.depth < nl)
 		comp_remember(c, at, no, nl - m.depth, m.deep);
