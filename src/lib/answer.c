@@ -55,6 +55,12 @@ static inline int target_offset(uint16_t type)
 	}
 }
 
+static inline void be16(uint8_t *p, uint16_t v)
+{
+	p[0] = (uint8_t)(v >> 8);
+	p[1] = (uint8_t)v;
+}
+
 enum {
 	ADDL_NS = 1 << 0,       /* from an NS RRset: glue may be used */
 	ADDL_REQUIRED = 1 << 1, /* in-domain glue of a referral (RFC 9471) */
@@ -82,7 +88,7 @@ typedef struct ans {
 	bool tcp;
 	const dnsd_zonedb *db;
 	const dnsd_query *q;
-	size_t rdata_off;               /* where the last record's RDATA went */
+	size_t rdata_off; /* where the last record's RDATA went */
 	int referral_cut; /* while writing a referral's NS: the cut as a
 	                     suffix of key, else -1 */
 	unsigned naddl;
@@ -112,8 +118,9 @@ static uint16_t name_ptr_at(const ans *a, size_t at)
 /* How many octets of name (len octets) come before suffix i of k (the
  * origin, a cut), or -1 when name does not end with it. *last learns the
  * label right before the suffix (NULL when name is the suffix). */
-static int before_suffix(const uint8_t *name, size_t len, const dnsd_name_key *k,
-                        unsigned i, const uint8_t **last)
+static int before_suffix(const uint8_t *name, size_t len,
+                         const dnsd_name_key *k, unsigned i,
+                         const uint8_t **last)
 {
 	size_t olen = (size_t)k->len - k->off[i];
 	if (len < olen)
@@ -254,9 +261,8 @@ static void put_rdata_compressed(ans *a, uint16_t type, const rdata_shape *sh,
 static void put_record(ans *a, dnsd_wire *r, uint16_t type, uint32_t ttl_cap,
                        const uint8_t **rdata, uint16_t *rdlen)
 {
-	size_t start = r->pos;
-	dnsd_wire_skip(r, 8);
-	*rdlen = dnsd_wire_u16(r);
+	const uint8_t *rec = dnsd_wire_take(r, 10);
+	*rdlen = rec ? (uint16_t)(rec[8] << 8 | rec[9]) : 0;
 	*rdata = dnsd_wire_take(r, *rdlen);
 	if (r->err) {
 		dnsd_wire_fail(&a->w, DNSD_EMALFORM);
@@ -266,16 +272,21 @@ static void put_record(ans *a, dnsd_wire *r, uint16_t type, uint32_t ttl_cap,
 	if (!sh) {
 		/* Names in these RDATA go out as stored: one copy. */
 		a->rdata_off = a->w.pos + 10;
-		dnsd_wire_put(&a->w, r->base + start, r->pos - start);
+		dnsd_wire_put(&a->w, rec, 10 + (size_t)*rdlen);
 		return;
 	}
-	dnsd_wire_put(&a->w, r->base + start, 4); /* TYPE CLASS */
-	dnsd_wire r4;
-	dnsd_wire_init_read(&r4, r->base + start + 4, 4);
-	uint32_t ttl = dnsd_wire_u32(&r4);
-	dnsd_wire_put_u32(&a->w, ttl < ttl_cap ? ttl : ttl_cap);
-	size_t len_at = a->w.pos;
-	dnsd_wire_put_u16(&a->w, 0);
+	/* TYPE CLASS TTL (capped) and a RDLENGTH patched once known */
+	uint8_t head[10];
+	memcpy(head, rec, 4);
+	uint32_t ttl = (uint32_t)rec[4] << 24 | (uint32_t)rec[5] << 16 |
+	               (uint32_t)rec[6] << 8 | rec[7];
+	if (ttl > ttl_cap)
+		ttl = ttl_cap;
+	be16(head + 4, (uint16_t)(ttl >> 16));
+	be16(head + 6, (uint16_t)ttl);
+	head[8] = head[9] = 0;
+	size_t len_at = a->w.pos + 8;
+	dnsd_wire_put(&a->w, head, sizeof head);
 	a->rdata_off = a->w.pos;
 	put_rdata_compressed(a, type, sh, *rdata, *rdlen);
 	dnsd_wire_patch_u16(&a->w, len_at, (uint16_t)(a->w.pos - a->rdata_off));
@@ -373,12 +384,6 @@ static bool label_same(const uint8_t *x, const uint8_t *y)
 		if (dnsd_lower[x[i]] != dnsd_lower[y[i]])
 			return false;
 	return true;
-}
-
-static inline void be16(uint8_t *p, uint16_t v)
-{
-	p[0] = (uint8_t)(v >> 8);
-	p[1] = (uint8_t)v;
 }
 
 /* The SOA of the common negative answer (nothing but the question in the

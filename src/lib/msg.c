@@ -157,17 +157,23 @@ static bool query_parse_fast(const uint8_t *pkt, size_t len, dnsd_query *q)
 	dnsd_wire w;
 	dnsd_wire_init_read(&w, pkt, len);
 	w.pos = DNSD_HDR_LEN;
-	const uint8_t *rest = dnsd_wire_take(&w, len - DNSD_HDR_LEN);
-	int n = dnsd_name_check(rest, len - DNSD_HDR_LEN);
-	if (n <= 0 || len - DNSD_HDR_LEN - (size_t)n < 4)
+	size_t left = len - DNSD_HDR_LEN, n = 0;
+	const uint8_t *rest = dnsd_wire_take(&w, left);
+	/* plain labels to the root inside the packet; anything else (a
+	 * pointer, a bad label, too long) is the general reader's to judge */
+	for (uint8_t c; n < left && (c = rest[n]) != 0; n += c + 1u)
+		if (c > DNSD_LABEL_MAX || n + c + 1u >= DNSD_NAME_MAX)
+			return false;
+	if (n >= left || left - n < 5)
 		return false;
+	n++; /* the root */
 	const uint8_t *t = rest + n;
-	memcpy(q->qname, rest, (size_t)n);
+	memcpy(q->qname, rest, n);
 	q->qname_len = (uint8_t)n;
 	q->qtype = be16_at(t);
 	q->qclass = be16_at(t + 2);
-	q->question_end = DNSD_HDR_LEN + (size_t)n + 4;
-	size_t left = len - q->question_end;
+	q->question_end = DNSD_HDR_LEN + n + 4;
+	left = len - q->question_end;
 	if (q->hdr.arcount == 0)
 		return left == 0;
 	/* root owner, TYPE OPT, CLASS, TTL, RDLENGTH, options */

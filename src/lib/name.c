@@ -2,6 +2,8 @@
  * escapes, comparison, canonical order and hashing. */
 #include <dnsd/name.h>
 
+#include "name_priv.h"
+
 #define LC(c) ((uint8_t)((c) >= 'A' && (c) <= 'Z' ? (c) + 32 : (c)))
 #define L8(b)                                                                  \
 	LC(b), LC(b + 1), LC(b + 2), LC(b + 3), LC(b + 4), LC(b + 5),          \
@@ -192,36 +194,10 @@ void dnsd_name_lower(uint8_t *name)
 
 /* ---- hashing and lookup keys ---- */
 
-/* Names hash 8 octets a step, lowercased 8 at a time: the lookups of the
- * query path and of building a million-name zone spend their time here,
- * and an octet-at-a-time chain is several times slower. */
-static inline uint64_t load_le64(const uint8_t *p)
-{
-	uint64_t w;
-	memcpy(&w, p, 8);
-#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
-	w = __builtin_bswap64(w);
-#endif
-	return w;
-}
-
-static inline void store_le64(uint8_t *p, uint64_t w)
-{
-#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
-	w = __builtin_bswap64(w);
-#endif
-	memcpy(p, &w, 8);
-}
-
-/* Lowercases the ASCII letters among 8 octets at once. */
-static inline uint64_t lower8(uint64_t x)
-{
-	uint64_t h = x & 0x7f7f7f7f7f7f7f7full;
-	uint64_t ge_a = h + 0x3f3f3f3f3f3f3f3full; /* bit 7: h >= 'A' */
-	uint64_t gt_z = h + 0x2525252525252525ull; /* bit 7: h > 'Z' */
-	return x | ((ge_a & ~gt_z & ~x & 0x8080808080808080ull) >> 2);
-}
-
+/* Names hash 8 octets a step, lowercased 8 at a time (name_priv.h): the
+ * lookups of the query path and of building a million-name zone spend
+ * their time here, and an octet-at-a-time chain is several times
+ * slower. */
 static inline uint64_t hash_mix(uint64_t x, uint64_t w)
 {
 	x = (x ^ w) * 0xff51afd7ed558ccdull;
@@ -251,16 +227,14 @@ uint32_t dnsd_name_hash_step(uint32_t parent, const uint8_t *label)
 }
 
 /* The same step over a label already lowercased and followed by at least
- * 8 readable octets (a key's buffer): whole words, the tail masked. */
+ * 8 readable octets (a key's buffer): whole words, the last one masked. */
 static inline uint32_t key_hash_step(uint32_t parent, const uint8_t *label)
 {
-	size_t n = label[0] + 1u, j = 0;
+	size_t n = label[0] + 1u;
 	uint64_t x = parent;
-	for (; j + 8 <= n; j += 8)
-		x = hash_mix(x, load_le64(label + j));
-	if (j < n)
-		x = hash_mix(x, load_le64(label + j) &
-		                    (~0ull >> (64 - 8 * (n - j))));
+	for (; n > 8; n -= 8, label += 8)
+		x = hash_mix(x, load_le64(label));
+	x = hash_mix(x, load_le64(label) & (~0ull >> (64 - 8 * n)));
 	return hash_end(x);
 }
 
@@ -473,49 +447,6 @@ int dnsd_name_to_text(const uint8_t *name, char *buf, size_t cap)
 }
 
 /* ---- compression ---- */
-
-static inline uint32_t load_le32(const uint8_t *p)
-{
-	uint32_t w;
-	memcpy(&w, p, 4);
-	return w;
-}
-
-static inline uint32_t lower4(uint32_t x)
-{
-	uint32_t h = x & 0x7f7f7f7fu;
-	uint32_t ge_a = h + 0x3f3f3f3fu, gt_z = h + 0x25252525u;
-	return x | ((ge_a & ~gt_z & ~x & 0x80808080u) >> 2);
-}
-
-/* len octets at a and b equal, letter case aside. Words at a time, the
- * last one overlapping: the same octets in the same case (the usual
- * case) cost one compare a word. */
-static inline bool octets_eq_ci(const uint8_t *a, const uint8_t *b, size_t len)
-{
-	if (len >= 8) {
-		size_t j = 0;
-		for (;; j += 8) {
-			if (j + 8 > len)
-				j = len - 8;
-			uint64_t x = load_le64(a + j), y = load_le64(b + j);
-			if (x != y && lower8(x) != lower8(y))
-				return false;
-			if (j + 8 == len)
-				return true;
-		}
-	}
-	if (len >= 4) {
-		uint32_t x = load_le32(a), y = load_le32(b);
-		uint32_t u = load_le32(a + len - 4), v = load_le32(b + len - 4);
-		return (x == y || lower4(x) == lower4(y)) &&
-		       (u == v || lower4(u) == lower4(v));
-	}
-	for (size_t i = 0; i < len; i++)
-		if (dnsd_lower[a[i]] != dnsd_lower[b[i]])
-			return false;
-	return true;
-}
 
 /* Label at message offset mo, already written, equals lab (any case):
  * length octet and octets compared as one run. */

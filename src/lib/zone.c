@@ -31,6 +31,8 @@
 #include <string.h>
 #include <sys/mman.h>
 
+#include "name_priv.h"
+
 /* Under AddressSanitizer the temporary arrays come from malloc, so that
  * overflows of them are caught; otherwise from mmap, so that growing them
  * never copies and freeing them gives the memory back at once. */
@@ -154,6 +156,8 @@ bool dnsd_rr_next(dnsd_rr_iter *it)
 			if ((e_ & ~(z)->idx_mask) != tag_)                     \
 				continue;                                      \
 			n = &(z)->nodes[(e_ & (z)->idx_mask) - 1];             \
+			/* the RRsets load while the name compares */          \
+			__builtin_prefetch(n->rrsets);                         \
 			if (eq)                                                \
 				break;                                         \
 		}                                                              \
@@ -168,16 +172,16 @@ static const dnsd_node *zfind(const dnsd_zone *z, const uint8_t *name)
 	return n;
 }
 
-/* Node n is suffix i of k. Names as they came are lowercase nearly
- * always, and then compare with k's lowercased copy as plain octets. */
+/* Node n is suffix i of k. Names in zones are lowercase nearly always,
+ * and then equal k's lowercased copy word for word. */
 static inline bool node_is(const dnsd_node *n, const dnsd_name_key *k,
                            unsigned i)
 {
 	if (n->namelen != k->len - k->off[i])
 		return false;
-	if (n->flags & NODE_LOWER)
-		return memcmp(n->name, k->name + k->off[i], n->namelen) == 0;
-	return dnsd_name_key_match(k, i, n->name, n->namelen);
+	const uint8_t *s = k->name + k->off[i];
+	return n->flags & NODE_LOWER ? octets_eq(n->name, s, n->namelen)
+	                             : octets_eq_ci(n->name, s, n->namelen);
 }
 
 /* Suffix i of k. */
@@ -938,12 +942,13 @@ static void link_node(dnsd_node *nodes, uint32_t k, uint32_t parent,
 	bool lower = !k || (nodes[parent].flags & NODE_LOWER);
 	for (size_t i = 1; lower && i < (k ? name[0] + 1u : len); i++)
 		lower = dnsd_lower[name[i]] == name[i];
-	nodes[k] =
-	    (dnsd_node){.name = name,
-	                .tmp = (uint64_t)h << 32 | entry,
-	                .up = k - parent,
-	                .flags = (uint8_t)(flags | (lower ? NODE_LOWER : 0)),
-	                .namelen = (uint8_t)len};
+	if (lower)
+		flags |= NODE_LOWER;
+	nodes[k] = (dnsd_node){.name = name,
+	                       .tmp = (uint64_t)h << 32 | entry,
+	                       .up = k - parent,
+	                       .flags = flags,
+	                       .namelen = (uint8_t)len};
 	if (k && dnsd_name_is_wildcard(name))
 		nodes[parent].flags |= DNSD_NODE_WILDCHILD;
 }

@@ -10,6 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "name_priv.h"
+
 /* A slot: an origin's hash (dnsd_name_hash) and its zone index + 1, 0
  * for an empty slot; the hash is checked before the zone is touched. */
 typedef struct db_slot {
@@ -103,7 +105,7 @@ static const dnsd_zone *probe(const dnsd_zonedb *db, const dnsd_name_key *k,
 			continue;
 		const db_origin *o = &db->origins[db->table[j].zone - 1];
 		if (o->len == k->len - k->off[i] &&
-		    memcmp(o->name, k->name + k->off[i], o->len) == 0)
+		    octets_eq(o->name, k->name + k->off[i], o->len))
 			return db->zones[db->table[j].zone - 1];
 	}
 	return NULL;
