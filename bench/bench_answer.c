@@ -3,6 +3,7 @@
  *
  *   bench_answer [--names N] [--queries Q] [--rounds R] [--edns]
  *                [--callgrind] [--zone FILE --origin NAME --queryfile F]
+ *                [--dump FILE]
  *
  * The zone is generated as bench/serve_gen.py writes it (hosts hN with A,
  * AAAA on every other, TXT and MX on every tenth; aliases cN; delegations
@@ -26,7 +27,11 @@
  *
  * --zone/--origin/--queryfile answer a dnsperf query file (NAME TYPE per
  * line) over any zone file instead; the totals are printed, and the check
- * only asks for an answer. */
+ * only asks for an answer.
+ *
+ * --dump FILE writes every response of the mix (length, octets) and
+ * stops: comparing the files of two builds shows whether a change to the
+ * engine changed any answer. */
 #include <dnsd/answer.h>
 #include <dnsd/err.h>
 #include <dnsd/msg.h>
@@ -402,6 +407,23 @@ static void check(bench *B)
 	}
 }
 
+/* Every response of the mix to a file, each after its length (2 octets,
+ * big-endian): two builds answering alike write the same file. */
+static void dump(bench *B, const char *path)
+{
+	FILE *f = fopen(path, "wb");
+	if (!f)
+		die("cannot write the dump file");
+	for (size_t i = 0; i < B->all.n; i++) {
+		size_t len = answer_one(B, &B->all, i);
+		uint8_t l[2] = {(uint8_t)(len >> 8), (uint8_t)len};
+		fwrite(l, 1, 2, f);
+		fwrite(B->out, 1, len, f);
+	}
+	if (fclose(f) != 0)
+		die("cannot write the dump file");
+}
+
 /* One function per kind, never inlined, so callgrind's inclusive cost of
  * each is that kind's instructions. */
 #define MEASURE(fn, kind)                                                      \
@@ -474,7 +496,7 @@ static void usage(void)
 	fputs("usage: bench_answer [--names N] [--queries Q] [--rounds R] "
 	      "[--edns] [--callgrind]\n"
 	      "                    [--zone FILE --origin NAME --queryfile "
-	      "FILE]\n",
+	      "FILE] [--dump FILE]\n",
 	      stderr);
 	exit(2);
 }
@@ -484,7 +506,7 @@ int main(int argc, char **argv)
 	unsigned names = 100000, rounds = 20;
 	size_t queries = 100000;
 	bool edns = false, callgrind = false;
-	const char *zone = NULL, *origin = NULL, *qfile = NULL;
+	const char *zone = NULL, *origin = NULL, *qfile = NULL, *out = NULL;
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];
 		const char *v = i + 1 < argc ? argv[i + 1] : NULL;
@@ -506,6 +528,8 @@ int main(int argc, char **argv)
 			origin = v, i++;
 		else if (!strcmp(a, "--queryfile"))
 			qfile = v, i++;
+		else if (!strcmp(a, "--dump"))
+			out = v, i++;
 		else
 			usage();
 	}
@@ -539,6 +563,10 @@ int main(int argc, char **argv)
 	}
 	group(&B);
 	check(&B);
+	if (out) {
+		dump(&B, out);
+		return 0;
+	}
 
 	if (callgrind) {
 		for (int k = 0; k < Q_KINDS; k++)
