@@ -52,37 +52,29 @@ bool dnsd_name_is_subdomain(const uint8_t *name, const uint8_t *parent);
 /* RFC 4034 §6.1 canonical order: <0, 0, >0. */
 int dnsd_name_cmp(const uint8_t *a, const uint8_t *b);
 void dnsd_name_lower(uint8_t *name);
-/* Case-insensitive hash of a name (same for names that compare equal).
- * It composes from the right: the hash of a name is
- * dnsd_name_hash_step() of the hash of its parent and its first label,
- * starting from DNSD_NAME_HASH_ROOT, so a zone finds a child's hash from
- * its parent's and a lookup key holds every suffix's hash for the price
- * of one pass. */
+/* Case-insensitive hash of a name (same for names that compare equal). */
 uint32_t dnsd_name_hash(const uint8_t *name);
-#define DNSD_NAME_HASH_ROOT 0x2f0b3c5du
-/* The hash of the name label + (the name whose hash is parent): label is
- * a length octet and its octets, any case. */
-uint32_t dnsd_name_hash_step(uint32_t parent, const uint8_t *label);
 
 /* Most labels of a name, the root not counted (127 one-octet labels). */
 #define DNSD_NAME_LABELS_MAX 127
 
 /* A name prepared once for the lookups of a query: lowercased, with the
- * offsets of its labels and the hash of each of its suffixes, so the zone
- * database and the zone probe suffixes without walking or hashing the
- * name again. Suffix i is the name from its label i on (labels: the
- * root). */
+ * offsets of its labels, so the zone database and the zone probe its
+ * suffixes without walking it or folding its case again. Suffix i is the
+ * name from its label i on (labels: the root). */
 typedef struct dnsd_name_key {
-	uint8_t len;                             /* octets, root included */
-	uint8_t labels;                          /* root not counted */
-	uint8_t off[DNSD_NAME_LABELS_MAX + 1];   /* label i at name + off[i];
-	                                           off[labels]: the root */
-	uint32_t hash[DNSD_NAME_LABELS_MAX + 1]; /* of suffix i */
-	uint8_t name[DNSD_NAME_MAX + 8];         /* lowercased, then zeros */
+	uint8_t len;    /* octets, root included */
+	uint8_t labels; /* root not counted */
+	uint8_t off[DNSD_NAME_LABELS_MAX + 1]; /* label i at name + off[i];
+	                                         off[labels]: the root */
+	uint8_t name[DNSD_NAME_MAX + 8];       /* lowercased, then zeros */
 } dnsd_name_key;
 
 /* Prepares k from a valid name (any case). Never fails. */
 void dnsd_name_key_init(dnsd_name_key *k, const uint8_t *name);
+/* dnsd_name_hash of suffix i of k (i <= k->labels), read word by word
+ * from the lowercased copy. */
+uint32_t dnsd_name_key_hash(const dnsd_name_key *k, unsigned i);
 /* True when suffix i of k (i <= k->labels) equals name, a valid name of
  * len octets in any case. */
 bool dnsd_name_key_match(const dnsd_name_key *k, unsigned i,

@@ -198,56 +198,19 @@ void dnsd_name_lower(uint8_t *name)
  * lookups of the query path and of building a million-name zone spend
  * their time here, and an octet-at-a-time chain is several times
  * slower. */
-static inline uint64_t hash_mix(uint64_t x, uint64_t w)
-{
-	x = (x ^ w) * 0xff51afd7ed558ccdull;
-	return x ^ (x >> 29);
-}
-
-static inline uint32_t hash_end(uint64_t x)
-{
-	x *= 0xc4ceb9fe1a85ec53ull;
-	return (uint32_t)(x >> 32);
-}
-
-uint32_t dnsd_name_hash_step(uint32_t parent, const uint8_t *label)
-{
-	/* the length octet goes in too: "a.bc" and "ab.c" differ */
-	size_t n = label[0] + 1u, j = 0;
-	uint64_t x = parent;
-	for (; j + 8 <= n; j += 8)
-		x = hash_mix(x, lower8(load_le64(label + j)));
-	if (j < n) {
-		uint64_t w = 0;
-		for (size_t i = 0; j + i < n; i++)
-			w |= (uint64_t)label[j + i] << (8 * i);
-		x = hash_mix(x, lower8(w));
-	}
-	return hash_end(x);
-}
-
-/* The same step over a label already lowercased and followed by at least
- * 8 readable octets (a key's buffer): whole words, the last one masked. */
-static inline uint32_t key_hash_step(uint32_t parent, const uint8_t *label)
-{
-	size_t n = label[0] + 1u;
-	uint64_t x = parent;
-	for (; n > 8; n -= 8, label += 8)
-		x = hash_mix(x, load_le64(label));
-	x = hash_mix(x, load_le64(label) & (~0ull >> (64 - 8 * n)));
-	return hash_end(x);
-}
-
 uint32_t dnsd_name_hash(const uint8_t *name)
 {
-	uint8_t off[NAME_LABELS_MAX];
-	int n = 0;
-	for (size_t i = 0; name[i]; i += name[i] + 1u)
-		off[n++] = (uint8_t)i;
-	uint32_t h = DNSD_NAME_HASH_ROOT;
-	while (n > 0)
-		h = dnsd_name_hash_step(h, name + off[--n]);
-	return h;
+	/* as hash_lowered, reading no octet past the name */
+	size_t len = dnsd_name_len(name);
+	uint64_t x = hash_start(len);
+	const uint8_t *p = name;
+	for (; len > 8; len -= 8, p += 8)
+		x = hash_mix(x, lower8(load_le64(p)));
+	uint64_t w = 0;
+	for (size_t i = 0; i < len; i++)
+		w |= (uint64_t)p[i] << (8 * i);
+	x = hash_mix(x, lower8(w));
+	return hash_end(x);
 }
 
 void dnsd_name_key_init(dnsd_name_key *k, const uint8_t *name)
@@ -271,13 +234,11 @@ void dnsd_name_key_init(dnsd_name_key *k, const uint8_t *name)
 			k->name[i] = dnsd_lower[name[i]];
 	}
 	memset(k->name + len, 0, 8);
-	uint32_t h = DNSD_NAME_HASH_ROOT;
-	k->hash[n] = h;
-	while (n > 0) {
-		n--;
-		h = key_hash_step(h, k->name + k->off[n]);
-		k->hash[n] = h;
-	}
+}
+
+uint32_t dnsd_name_key_hash(const dnsd_name_key *k, unsigned i)
+{
+	return hash_lowered(k->name + k->off[i], (size_t)k->len - k->off[i]);
 }
 
 bool dnsd_name_key_match(const dnsd_name_key *k, unsigned i,

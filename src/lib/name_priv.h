@@ -37,6 +37,35 @@ static inline uint64_t lower8(uint64_t x)
 	return x | ((ge_a & ~gt_z & ~x & 0x8080808080808080ull) >> 2);
 }
 
+static inline uint64_t hash_mix(uint64_t x, uint64_t w)
+{
+	x = (x ^ w) * 0xff51afd7ed558ccdull;
+	return x ^ (x >> 29);
+}
+
+static inline uint32_t hash_end(uint64_t x)
+{
+	x *= 0xc4ceb9fe1a85ec53ull;
+	return (uint32_t)(x >> 32);
+}
+
+static inline uint64_t hash_start(size_t len)
+{
+	return 0x9e3779b97f4a7c15ull ^ len;
+}
+
+/* dnsd_name_hash of a name of len octets already lowercased and followed
+ * by at least 8 readable octets (a lookup key's buffer): whole words, the
+ * last one masked. */
+static inline uint32_t hash_lowered(const uint8_t *p, size_t len)
+{
+	uint64_t x = hash_start(len);
+	for (; len > 8; len -= 8, p += 8)
+		x = hash_mix(x, load_le64(p));
+	x = hash_mix(x, load_le64(p) & (~0ull >> (64 - 8 * len)));
+	return hash_end(x);
+}
+
 static inline uint32_t load_le32(const uint8_t *p)
 {
 	uint32_t w;

@@ -72,7 +72,6 @@ struct dnsd_zone {
 	uint32_t hmask;
 	uint32_t idx_mask; /* low bits of a slot: node index + 1 */
 	int olabels;
-	uint32_t ohash; /* of the origin */
 	uint32_t serial;
 };
 
@@ -136,11 +135,10 @@ bool dnsd_rr_next(dnsd_rr_iter *it)
 
 /* ---- lookups ----
  *
- * The hash table is keyed on dnsd_name_hash, which composes label by
- * label from the right: a node's hash comes from its parent's when the
- * zone is built, and a query's lookup key (dnsd_name_key) holds the hash
- * of every suffix of the query name, so finding the closest encloser
- * probes suffixes without hashing anything again. */
+ * The hash table is keyed on dnsd_name_hash. A query's lookup key
+ * (dnsd_name_key) holds its name lowercased with the offsets of its
+ * labels, so a suffix is hashed from words of that copy and compared
+ * word for word, without walking or case folding. */
 
 /* The node in slot chain of hash h whose name passes eq. */
 #define ZPROBE(z, h, n, eq)                                                    \
@@ -189,7 +187,8 @@ static inline const dnsd_node *zfind_key(const dnsd_zone *z,
                                          const dnsd_name_key *k, unsigned i)
 {
 	const dnsd_node *n;
-	ZPROBE(z, k->hash[i], n, node_is(n, k, i));
+	ZPROBE(z, hash_lowered(k->name + k->off[i], (size_t)k->len - k->off[i]),
+	       n, node_is(n, k, i));
 	return n;
 }
 
@@ -203,8 +202,7 @@ const dnsd_node *dnsd_zone_find_key(const dnsd_zone *z, const dnsd_name_key *k)
 	return zfind_key(z, k, 0);
 }
 
-static const dnsd_node *wild_child(const dnsd_zone *z, const dnsd_node *n,
-                                   uint32_t hash)
+static const dnsd_node *wild_child(const dnsd_zone *z, const dnsd_node *n)
 {
 	/* "*" sorts before letters and digits, so the wildcard is nearly
 	 * always the node right after its parent. */
@@ -217,7 +215,7 @@ static const dnsd_node *wild_child(const dnsd_zone *z, const dnsd_node *n,
 	if (dnsd_name_concat(star, n->name, w) < 0)
 		return NULL;
 	const dnsd_node *c;
-	ZPROBE(z, dnsd_name_hash_step(hash, star), c,
+	ZPROBE(z, dnsd_name_hash(w), c,
 	       c->namelen == n->namelen + 2 && dnsd_name_equal(c->name, w));
 	return c;
 }
@@ -226,7 +224,6 @@ int dnsd_zone_lookup_key(const dnsd_zone *z, const dnsd_name_key *k,
                          dnsd_lookup *r)
 {
 	const dnsd_node *n = zfind_key(z, k, 0);
-	unsigned at = 0; /* the suffix of k that n is */
 	r->node = n;
 	if (!n) {
 		/* Out-of-zone names are never in the table, so only a miss
@@ -234,18 +231,14 @@ int dnsd_zone_lookup_key(const dnsd_zone *z, const dnsd_name_key *k,
 		 * first suffix found is the closest encloser. */
 		int extra = (int)k->labels - z->olabels;
 		const dnsd_node *apex = &z->nodes[0];
-		if (extra < 0 || k->hash[extra] != z->ohash ||
-		    !node_is(apex, k, (unsigned)extra)) {
+		if (extra < 0 || !node_is(apex, k, (unsigned)extra)) {
 			r->encloser = r->cut = r->wildcard = NULL;
 			return DNSD_ENOTFOUND;
 		}
-		for (at = 1; at < (unsigned)extra; at++)
-			if ((n = zfind_key(z, k, at)))
-				break;
-		if (!n) {
+		for (unsigned at = 1; at < (unsigned)extra && !n; at++)
+			n = zfind_key(z, k, at);
+		if (!n)
 			n = apex;
-			at = (unsigned)extra;
-		}
 	}
 	r->encloser = n;
 	r->cut = NULL;
@@ -253,9 +246,8 @@ int dnsd_zone_lookup_key(const dnsd_zone *z, const dnsd_name_key *k,
 		for (const dnsd_node *q = n; q; q = dnsd_node_parent(q))
 			if (q->flags & DNSD_NODE_DELEG)
 				r->cut = q;
-	r->wildcard = (n->flags & DNSD_NODE_WILDCHILD)
-	                  ? wild_child(z, n, k->hash[at])
-	                  : NULL;
+	r->wildcard =
+	    (n->flags & DNSD_NODE_WILDCHILD) ? wild_child(z, n) : NULL;
 	return 0;
 }
 
@@ -929,14 +921,11 @@ static size_t plan_nodes(const dnsd_zone_builder *b, zb_entry *e, size_t n)
 	return count;
 }
 
-/* A node's hash and length come from its parent's (the apex's are
- * computed): one label hashed per node. */
+/* A node's length and lowercase flag come from its parent's. */
 static void link_node(dnsd_node *nodes, uint32_t k, uint32_t parent,
                       const uint8_t *name, uint32_t entry, uint8_t flags)
 {
-	uint32_t h =
-	    k ? dnsd_name_hash_step((uint32_t)(nodes[parent].tmp >> 32), name)
-	      : dnsd_name_hash(name);
+	uint32_t h = dnsd_name_hash(name);
 	size_t len =
 	    k ? nodes[parent].namelen + name[0] + 1u : dnsd_name_len(name);
 	bool lower = !k || (nodes[parent].flags & NODE_LOWER);
@@ -1412,7 +1401,6 @@ static int make_nodes(zb_build *bd)
 	if (!apex)
 		return DNSD_ENOMEM;
 	fill_nodes(b, e, n, apex, z->nodes);
-	z->ohash = (uint32_t)(z->nodes[0].tmp >> 32);
 	return build_hash(z, &b->arena);
 }
 

@@ -98,7 +98,8 @@ void dnsd_zonedb_free(dnsd_zonedb *db)
 static const dnsd_zone *probe(const dnsd_zonedb *db, const dnsd_name_key *k,
                               unsigned i)
 {
-	uint32_t h = k->hash[i];
+	uint32_t h =
+	    hash_lowered(k->name + k->off[i], (size_t)k->len - k->off[i]);
 	for (uint32_t j = h & db->mask; db->table[j].zone;
 	     j = (j + 1) & db->mask) {
 		if (db->table[j].hash != h)
