@@ -3,14 +3,19 @@
  * Finding the zone of a query name probes an open-addressing table of
  * origins with each suffix of the name, longest first, starting at the
  * label count of the deepest origin: a handful of hash probes, no
- * allocation, whatever the number of zones. The suffixes' hashes come
- * ready from the name's lookup key (name.h), shared with the zone. */
+ * allocation, whatever the number of zones. A database of a few zones is
+ * scanned instead, longest origin first, by length and then octets: no
+ * hashing at all for the server of one or two zones. The suffixes come
+ * lowercased from the name's lookup key (name.h), shared with the zone. */
 #include <dnsd/err.h>
 #include <dnsd/zone.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "name_priv.h"
+
+/* Up to this many zones, a scan beats hashing the name's suffixes. */
+#define SCAN_MAX 8
 
 /* A slot: an origin's hash (dnsd_name_hash) and its zone index + 1, 0
  * for an empty slot; the hash is checked before the zone is touched. */
@@ -31,8 +36,38 @@ struct dnsd_zonedb {
 	db_origin *origins; /* per zone */
 	db_slot *table;
 	uint32_t mask;
-	int max_labels; /* of the deepest origin */
+	int max_labels;          /* of the deepest origin */
+	unsigned nscan;          /* zones scanned instead, 0: probe */
+	uint32_t scan[SCAN_MAX]; /* their indices, longest origin first */
 };
+
+/* The zones of a small database by decreasing origin length (the first
+ * given of two versions of an origin only, as in the table). */
+static void scan_order(dnsd_zonedb *db)
+{
+	unsigned n = 0;
+	for (uint32_t j = 0; j <= db->mask; j++) {
+		if (!db->table[j].zone)
+			continue;
+		if (n == SCAN_MAX)
+			return; /* too many: probe the table */
+		db->scan[n++] = db->table[j].zone - 1;
+	}
+	for (unsigned i = 1; i < n; i++) {
+		uint32_t v = db->scan[i];
+		unsigned j = i;
+		while (
+		    j > 0 &&
+		    (db->origins[db->scan[j - 1]].len < db->origins[v].len ||
+		     (db->origins[db->scan[j - 1]].len == db->origins[v].len &&
+		      db->scan[j - 1] > v))) {
+			db->scan[j] = db->scan[j - 1];
+			j--;
+		}
+		db->scan[j] = v;
+	}
+	db->nscan = n;
+}
 
 dnsd_zonedb *dnsd_zonedb_new(dnsd_zone *const *zones, size_t n)
 {
@@ -79,6 +114,7 @@ dnsd_zonedb *dnsd_zonedb_new(dnsd_zone *const *zones, size_t n)
 		if (!dup)
 			db->table[j] = (db_slot){h, (uint32_t)db->n};
 	}
+	scan_order(db);
 	return db;
 }
 
@@ -117,6 +153,20 @@ const dnsd_zone *dnsd_zonedb_find_key(const dnsd_zonedb *db,
 {
 	if (!db || !db->n || from > k->labels)
 		return NULL;
+	if (db->nscan) {
+		/* suffixes shrink as origins do: one walk along both */
+		unsigned i = from;
+		for (unsigned s = 0; s < db->nscan; s++) {
+			const db_origin *o = &db->origins[db->scan[s]];
+			while (i < k->labels &&
+			       (size_t)k->len - k->off[i] > o->len)
+				i++;
+			if ((size_t)k->len - k->off[i] == o->len &&
+			    octets_eq(o->name, k->name + k->off[i], o->len))
+				return db->zones[db->scan[s]];
+		}
+		return NULL;
+	}
 	/* longest first, from the depth of the deepest origin */
 	unsigned i = from;
 	if ((int)(k->labels - from) > db->max_labels)

@@ -286,15 +286,30 @@ static void test_zone_keys(void)
 	dnsd_zone_unref(z);
 }
 
+static void zonedb_finds(size_t nz);
+
+/* The same finds from a database of a few zones (scanned) and of many
+ * (probed by hash): the three zones, then ten more below example.com. */
 static void test_zonedb_keys(void)
 {
-	dnsd_zone *zs[3] = {
+	for (int many = 0; many < 2; many++)
+		zonedb_finds(many ? 13 : 3);
+}
+
+static void zonedb_finds(size_t nz)
+{
+	dnsd_zone *zs[13] = {
 	    zone_of("example.org.", zone_text),
 	    zone_of("sub.example.org.", "@ SOA ns hm 1 1 1 1 1\n@ NS ns\n"
 	                                "ns A 192.0.2.9\n"),
 	    zone_of("Example.NET.", "@ SOA ns hm 1 1 1 1 1\n"),
 	};
-	dnsd_zonedb *db = dnsd_zonedb_new(zs, 3);
+	for (size_t i = 3; i < nz; i++) {
+		char o[32];
+		snprintf(o, sizeof o, "z%zu.example.com.", i);
+		zs[i] = zone_of(o, "@ SOA ns hm 1 1 1 1 1\n");
+	}
+	dnsd_zonedb *db = dnsd_zonedb_new(zs, nz);
 	static const struct {
 		const char *name;
 		unsigned from;
@@ -327,8 +342,12 @@ static void test_zonedb_keys(void)
 	dnsd_name_key_init(&k, N("www.example.org."));
 	CHECK(dnsd_zonedb_find_key(db, &k, 4) == NULL); /* past the root */
 	CHECK(dnsd_zonedb_find_key(NULL, &k, 0) == NULL);
+	dnsd_name_key_init(&k, N("a.z7.EXAMPLE.com."));
+	CHECK(dnsd_zonedb_find_key(db, &k, 0) == (nz > 7 ? zs[7] : NULL));
+	dnsd_name_key_init(&k, N("example.com."));
+	CHECK(dnsd_zonedb_find_key(db, &k, 0) == NULL);
 	dnsd_zonedb_free(db);
-	for (int i = 0; i < 3; i++)
+	for (size_t i = 0; i < nz; i++)
 		dnsd_zone_unref(zs[i]);
 }
 
