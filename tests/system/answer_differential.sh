@@ -4,33 +4,15 @@
 # thousand queries and compares the responses (allowed differences are
 # listed, with their reasons, in the python script).
 set -u
-BUILD=${DNSD_BUILD:?set DNSD_BUILD}
-SRC=${DNSD_SRC:?set DNSD_SRC}
+# shellcheck source-path=SCRIPTDIR source=lib.sh
+. "$(dirname "$0")/lib.sh"
 DPORT=15510
 NPORT=15511
-PY=/usr/bin/python3
 
-if ! command -v nsd >/dev/null; then
-	echo "nsd not installed"
-	echo "0 passed, 1 failed"
-	exit 1
-fi
-
-tmp=$(mktemp -d)
-dpid=
-npid=
-# shellcheck disable=SC2317 # called by the trap
-cleanup() {
-	for p in $dpid $npid; do
-		kill "$p" 2>/dev/null
-		wait "$p" 2>/dev/null
-	done
-	rm -rf "$tmp"
-}
-trap cleanup EXIT
+need nsd
 
 mkdir "$tmp/zones"
-cp "$SRC"/tests/data/answer/* "$tmp/zones/"
+cp "$DNSD_SRC"/tests/data/answer/* "$tmp/zones/"
 
 cat >"$tmp/dnsd.conf" <<EOF
 role primary
@@ -38,8 +20,7 @@ listen 127.0.0.1:$DPORT
 zones-dir $tmp/zones
 log-level warning
 EOF
-"$BUILD/src/daemon/dnsd" -c "$tmp/dnsd.conf" >"$tmp/dnsd.log" 2>&1 &
-dpid=$!
+dnsd_start "$tmp/dnsd.conf" "$tmp/dnsd.log"
 
 # NSD as a plain reference: no privilege drop or chroot, its state files
 # in the temp dir, no rate limiting, no CHAOS identity answers.
@@ -71,32 +52,22 @@ EOF
 	done
 } >"$tmp/nsd.conf"
 nsd -d -c "$tmp/nsd.conf" >"$tmp/nsd.log" 2>&1 &
-npid=$!
+pids+=($!)
 
-up() {
-	dig @127.0.0.1 -p "$1" +time=1 +tries=1 +short example.com SOA 2>/dev/null |
-		grep -q 2024010101
-}
-uptcp() {
-	dig @127.0.0.1 -p "$1" +tcp +time=1 +tries=1 +short example.com SOA 2>/dev/null |
-		grep -q 2024010101
-}
-for _ in $(seq 50); do
-	up $DPORT && up $NPORT && uptcp $DPORT && uptcp $NPORT && break
-	sleep 0.2
-done
+# Both servers answering, over UDP and over TCP.
 for p in $DPORT $NPORT; do
-	if ! up "$p"; then
+	if ! wait_answer "$p" 2024010101 example.com SOA ||
+		! wait_answer "$p" 2024010101 +tcp example.com SOA; then
 		echo "server on port $p not answering"
 		cat "$tmp/dnsd.log" "$tmp/nsd.log"
-		echo "0 passed, 1 failed"
-		exit 1
+		fail=$((fail + 1))
+		finish
 	fi
 done
 
-"$PY" "$SRC/tests/system/answer_differential.py" "$tmp/zones" $DPORT $NPORT
+"$PY" "$DNSD_SRC/tests/system/answer_differential.py" "$tmp/zones" $DPORT $NPORT
 rc=$?
-if ! kill -0 "$dpid" 2>/dev/null; then
+if ! kill -0 "$pid" 2>/dev/null; then
 	echo "dnsd died:"
 	cat "$tmp/dnsd.log"
 	rc=1

@@ -3,24 +3,12 @@
 # both dig and kdig: flags, rcodes, sections, EDNS, truncation, letter
 # case, and the malformed requests (raw packets from python).
 set -u
-BUILD=${DNSD_BUILD:?set DNSD_BUILD}
-SRC=${DNSD_SRC:?set DNSD_SRC}
+# shellcheck source-path=SCRIPTDIR source=lib.sh
+. "$(dirname "$0")/lib.sh"
 PORT=15500
-PY=/usr/bin/python3
-
-tmp=$(mktemp -d)
-pid=
-cleanup() {
-	if [ -n "$pid" ]; then
-		kill "$pid" 2>/dev/null
-		wait "$pid" 2>/dev/null
-	fi
-	rm -rf "$tmp"
-}
-trap cleanup EXIT
 
 mkdir "$tmp/zones"
-cp "$SRC"/tests/data/answer/* "$tmp/zones/"
+cp "$DNSD_SRC"/tests/data/answer/* "$tmp/zones/"
 cat >"$tmp/dnsd.conf" <<EOF
 role primary
 listen 127.0.0.1:$PORT
@@ -28,21 +16,8 @@ listen [::1]:$PORT
 zones-dir $tmp/zones
 log-level info
 EOF
-"$BUILD/src/daemon/dnsd" -c "$tmp/dnsd.conf" >"$tmp/dnsd.log" 2>&1 &
-pid=$!
-for _ in $(seq 50); do
-	dig @127.0.0.1 -p $PORT +time=1 +tries=1 +short example.com SOA 2>/dev/null |
-		grep -q 2024010101 && break
-	sleep 0.2
-done
-
-pass=0
-fail=0
-ok() { pass=$((pass + 1)); }
-bad() {
-	fail=$((fail + 1))
-	echo "FAIL: $*"
-}
+dnsd_start "$tmp/dnsd.conf" "$tmp/dnsd.log"
+wait_answer $PORT 2024010101 example.com SOA
 
 # Tool output -> one normalized form for dig and kdig:
 #   status X / flags <sorted> / edns V UDP FLAGS / QD name class type /
@@ -88,10 +63,10 @@ norm() {
 	'
 }
 
-# check DESC "TOOL ARGS" EXPECT...
+# expect DESC "TOOL ARGS" EXPECT...
 #   status=X  flags=F F  AN=n NS=n AR=n  edns=UDP  noedns  dobit
 #   +PREFIX (a line starts with it)  !PREFIX (no line starts with it)
-check() {
+expect() {
 	local desc=$1 args=$2
 	shift 2
 	local tool=${args%% *} rest=${args#* }
@@ -136,8 +111,8 @@ check() {
 both() {
 	local desc=$1 args=$2
 	shift 2
-	check "$desc" "dig $args" "$@"
-	check "$desc" "kdig $args" "$@"
+	expect "$desc" "dig $args" "$@"
+	expect "$desc" "kdig $args" "$@"
 }
 
 # --- positive answers, header bits ------------------------------------
@@ -147,11 +122,11 @@ both "RD copied, RA never" "+rec www.example.com A" "flags=aa qr rd"
 both "CD copied" "+norec +cdflag www.example.com AAAA" "flags=aa cd qr" \
 	"+AN www.example.com. 3600 IN AAAA 2001:db8::80"
 # kdig lowercases the names it sends: letter case is checked with dig
-check "mixed-case qname echoed" "dig +norec wWw.ExAmPlE.cOm A" \
+expect "mixed-case qname echoed" "dig +norec wWw.ExAmPlE.cOm A" \
 	"+QD wWw.ExAmPlE.cOm. IN A" "+AN wWw.ExAmPlE.cOm. 3600 IN A 192.0.2.80"
 both "QCLASS ANY: IN data, no AA" "+norec -c ANY www.example.com A" \
 	status=NOERROR "flags=qr" AN=1
-check "IPv6 listener" "dig -6 @::1 +norec www.example.com A" status=NOERROR
+expect "IPv6 listener" "dig -6 @::1 +norec www.example.com A" status=NOERROR
 if dig @::1 -p $PORT +time=2 +tries=1 +norec +short www.example.com A |
 	grep -qx 192.0.2.80; then ok; else bad "IPv6 listener answers"; fi
 
@@ -182,7 +157,7 @@ both "qtype CNAME not followed" "+norec alias.example.com CNAME" AN=1
 # --- wildcards --------------------------------------------------------
 both "wildcard synthesis" "+norec foo.wild.example.com A" status=NOERROR \
 	"flags=aa qr" "+AN foo.wild.example.com. 3600 IN A 192.0.2.100"
-check "wildcard owner in client case" "dig +norec a.B.Wild.example.com TXT" \
+expect "wildcard owner in client case" "dig +norec a.B.Wild.example.com TXT" \
 	'+AN a.B.Wild.example.com. 3600 IN TXT "wild"'
 both "wildcard NODATA" "+norec foo.wild.example.com MX" status=NOERROR AN=0 \
 	"+NS example.com. 300 IN SOA"
@@ -260,7 +235,7 @@ both "not our zone: REFUSED" "+norec www.unserved.test A" status=REFUSED \
 	"flags=qr" AN=0
 both "class CH: REFUSED" "+norec -c CH version.bind TXT" status=REFUSED \
 	"flags=qr"
-check "opcode STATUS: NOTIMP" "dig +norec +opcode=status www.example.com A" \
+expect "opcode STATUS: NOTIMP" "dig +norec +opcode=status www.example.com A" \
 	status=NOTIMP opcode=STATUS
 
 # --- EDNS -------------------------------------------------------------
@@ -270,9 +245,9 @@ both "DO bit copied" "+norec +dnssec www.example.com A" dobit
 both "no EDNS, no OPT" "+norec +noedns www.example.com A" noedns
 both "OPT on errors too" "+norec +bufsize=1232 www.unserved.test A" \
 	status=REFUSED edns=1232
-check "BADVERS" "dig +norec +edns=1 +noednsneg www.example.com A" \
+expect "BADVERS" "dig +norec +edns=1 +noednsneg www.example.com A" \
 	status=BADVERS "flags=qr" AN=0 edns=1232
-check "BADVERS" "kdig +norec +edns=1 www.example.com A" status=BADVERS \
+expect "BADVERS" "kdig +norec +edns=1 www.example.com A" status=BADVERS \
 	"flags=qr" AN=0 edns=1232
 both "unknown option ignored" "+norec +ednsopt=65001:abcd www.example.com A" \
 	status=NOERROR AN=1
@@ -337,5 +312,4 @@ if ! kill -0 "$pid" 2>/dev/null; then
 	bad "dnsd died"
 	cat "$tmp/dnsd.log"
 fi
-echo "$pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+finish

@@ -4,26 +4,19 @@
 # --git on a real repository, and the pre-receive hook in a bare repository
 # refusing a bad push.
 set -u
-: "${DNSD_BUILD:?DNSD_BUILD must name the build directory}"
-: "${DNSD_SRC:=$(cd "$(dirname "$0")/../.." && pwd)}"
+# shellcheck source-path=SCRIPTDIR source=lib.sh
+. "$(dirname "$0")/lib.sh"
 
 CZ=$DNSD_BUILD/src/tools/dnsd-checkzone
 ZONES=$DNSD_SRC/tests/data/zones
-T=$(mktemp -d)
-trap 'rm -rf "$T"' EXIT
-cd "$T" || exit 1
-export GIT_CONFIG_NOSYSTEM=1 HOME=$T # no user or system git config
+cd "$tmp" || exit 1
+export GIT_CONFIG_NOSYSTEM=1 HOME=$tmp # no user or system git config
 export GIT_AUTHOR_NAME=test GIT_AUTHOR_EMAIL=test@example.org
 export GIT_COMMITTER_NAME=test GIT_COMMITTER_EMAIL=test@example.org
 
-passed=0
-failed=0
-ok() {
-	passed=$((passed + 1))
-	echo "ok - $1"
-}
+# ok DESCRIPTION is lib.sh's; a failure shows what the command printed.
 not_ok() {
-	failed=$((failed + 1))
+	fail=$((fail + 1))
 	echo "not ok - $1"
 	[ -s out ] && sed 's/^/#   stdout: /' out
 	[ -s err ] && sed 's/^/#   stderr: /' err
@@ -43,9 +36,9 @@ run() {
 	fi
 }
 
-# has FILE DESCRIPTION LINE... : FILE (out or err) holds these exact lines,
-# one after another.
-has() {
+# has_lines FILE DESCRIPTION LINE... : FILE (out or err) holds these exact
+# lines, one after another.
+has_lines() {
 	local file=$1 what=$2
 	shift 2
 	local want
@@ -80,7 +73,7 @@ TAB=$'\t'
 
 # ---- command line -----------------------------------------------------
 run 0 "--help" "$CZ" --help
-has out "--help prints the usage" \
+has_lines out "--help prints the usage" \
 	"usage: dnsd-checkzone [--origin NAME] [--old FILE] [--strict] [--print] FILE..."
 run 0 "--version" "$CZ" --version
 if grep -qE '^dnsd-checkzone [0-9]+\.[0-9]+\.[0-9]+$' out; then
@@ -97,34 +90,34 @@ run 2 "--git needs three arguments" "$CZ" --git .
 # ---- a good zone --------------------------------------------------------
 cp "$ZONES/example.org" example.org
 run 0 "good zone" "$CZ" example.org
-has out "summary line of a good zone" \
+has_lines out "summary line of a good zone" \
 	"example.org: zone example.org. loaded, serial 2026112501, 5 records"
 cp "$ZONES/example.org" example.org.zone
 run 0 "origin from a .zone file name" "$CZ" example.org.zone
-has out "one .zone suffix stripped" \
+has_lines out "one .zone suffix stripped" \
 	"example.org.zone: zone example.org. loaded, serial 2026112501, 5 records"
 cp "$ZONES/example.org" primary.db
 run 1 "origin from the file name applies" "$CZ" primary.db
-has err "wrong origin: data outside the zone" \
+has_lines err "wrong origin: data outside the zone" \
 	"primary.db:4: error: out of zone data: example.org."
 run 0 "--origin overrides the file name" "$CZ" --origin example.org primary.db
-has out "--origin summary" \
+has_lines out "--origin summary" \
 	"primary.db: zone example.org. loaded, serial 2026112501, 5 records"
 run 0 "several files" "$CZ" example.org example.org.zone
 run 1 "a missing file fails" "$CZ" example.org missing.example
-has err "missing file message" \
+has_lines err "missing file message" \
 	"missing.example: error: cannot read the file: No such file or directory" \
 	"missing.example: not loaded: 1 error, 0 warnings"
 
 run 0 "--print" "$CZ" --print example.org
-has out "--print: canonical order, one record a line" \
+has_lines out "--print: canonical order, one record a line" \
 	"example.org. 3600 IN NS ns1.example.org." \
 	"example.org. 3600 IN SOA ns1.example.org. hostmaster.example.org. 2026112501 7200 900 1209600 300" \
 	"ns1.example.org. 3600 IN A 192.0.2.53" \
 	"www.example.org. 3600 IN A 192.0.2.80" \
 	"www.example.org. 3600 IN AAAA 2001:db8::80"
 lacks out "--print keeps the summary off stdout" "loaded"
-has err "--print puts the summary on stderr" \
+has_lines err "--print puts the summary on stderr" \
 	"example.org: zone example.org. loaded, serial 2026112501, 5 records"
 
 # ---- syntax errors: FILE:LINE:COL, message, the line, a caret ------------
@@ -138,19 +131,19 @@ mail	MX	10
 ok	AAAA	2001:db8::zz
 EOF
 run 1 "syntax errors fail" "$CZ" bad.example
-has err "bad IPv4 address with line and caret" \
+has_lines err "bad IPv4 address with line and caret" \
 	"bad.example:5:7: error: expected an IPv4 address, found '192.0.2'" \
 	"  www${TAB}A${TAB}192.0.2" \
 	"     ${TAB} ${TAB}^"
-has err "missing field (parsing goes on after an error)" \
+has_lines err "missing field (parsing goes on after an error)" \
 	"bad.example:6:11: error: missing field: expected a domain name" \
 	"  mail${TAB}MX${TAB}10" \
 	"      ${TAB}  ${TAB}  ^"
-has err "bad IPv6 address" \
+has_lines err "bad IPv6 address" \
 	"bad.example:7:9: error: expected an IPv6 address, found '2001:db8::zz'" \
 	"  ok${TAB}AAAA${TAB}2001:db8::zz" \
 	"    ${TAB}    ${TAB}^"
-has err "error count" "bad.example: not loaded: 3 errors, 0 warnings"
+has_lines err "error count" "bad.example: not loaded: 3 errors, 0 warnings"
 
 # ---- zone checks ------------------------------------------------------------
 cat >conflict.example <<'EOF'
@@ -162,12 +155,12 @@ www	CNAME	ns
 www	A	192.0.2.80
 EOF
 run 1 "CNAME and other data fails" "$CZ" conflict.example
-has err "CNAME conflict message" \
+has_lines err "CNAME conflict message" \
 	"conflict.example:6: error: CNAME and other data at www.conflict.example."
 # shellcheck disable=SC2016 # zone text, not shell
 printf '$TTL 300\n@ NS ns\nns A 192.0.2.1\n' >nosoa.example
 run 1 "a zone without SOA fails" "$CZ" nosoa.example
-has err "missing SOA message" \
+has_lines err "missing SOA message" \
 	"nosoa.example: error: no SOA record at the zone apex"
 
 # ---- warnings and --strict ---------------------------------------------------
@@ -179,12 +172,12 @@ ns	A	192.0.2.1
 @	MX	10 mail
 EOF
 run 0 "a warning alone passes" "$CZ" warn.example
-has err "the warning is printed" \
+has_lines err "the warning is printed" \
 	"warn.example:5: warning: MX target mail.warn.example. of warn.example. has no address records (A or AAAA)"
-has out "the summary counts the warning" \
+has_lines out "the summary counts the warning" \
 	"warn.example: zone warn.example. loaded, serial 1, 4 records, 1 warning"
 run 1 "--strict makes the warning fatal" "$CZ" --strict warn.example
-has err "--strict verdict" "warn.example: not accepted: 1 warning (--strict)"
+has_lines err "--strict verdict" "warn.example: not accepted: 1 warning (--strict)"
 run 0 "--strict passes a clean zone" "$CZ" --strict example.org
 
 # ---- --old: the serial must increase (RFC 1982) ------------------------------
@@ -194,7 +187,7 @@ while read -r old new want; do
 	zone example.org "$new"
 	run "$want" "--old $old -> $new" "$CZ" --old old.zone example.org
 	if [ "$want" -ne 0 ]; then
-		has err "--old $old -> $new names both serials" \
+		has_lines err "--old $old -> $new names both serials" \
 			"example.org:4: error: SOA serial $new is not greater than the old serial $old (RFC 1982 serial arithmetic)"
 	fi
 done <<'EOF'
@@ -210,10 +203,10 @@ EOF
 zone old.zone 2026112501
 zone example.org 2026112502
 run 0 "a higher serial passes" "$CZ" --old old.zone example.org
-has out "the summary shows the old serial" \
+has_lines out "the summary shows the old serial" \
 	"example.org: zone example.org. loaded, serial 2026112502 (was 2026112501), 5 records"
 run 1 "--old without a readable SOA fails" "$CZ" --old nosoa.example example.org
-has err "unreadable old serial" \
+has_lines err "unreadable old serial" \
 	"example.org: error: cannot read the SOA serial of the old version nosoa.example"
 cp "$ZONES/example.org" example.org
 
@@ -225,32 +218,32 @@ personal._update.example.org. DNSKEY 0 3 163 $SECRET1
 1.0.0.127.2.0.0.127._transfer.example.org. DNSKEY 0 3 165 $SECRET2
 EOF
 run 0 "good key file" "$CZ" example.org._keys
-has out "key file summary" \
+has_lines out "key file summary" \
 	"example.org._keys: key file for example.org. loaded, 2 keys"
 run 0 "--print on a key file" "$CZ" --print example.org._keys
-has out "--print lists names and algorithms" \
+has_lines out "--print lists names and algorithms" \
 	"personal._update.example.org. hmac-sha256 32-octet secret" \
 	"1.0.0.127.2.0.0.127._transfer.example.org. hmac-sha512 48-octet secret"
 lacks out "--print never shows a secret" "$SECRET1"
 lacks out "--print never shows the other secret" "$SECRET2"
 printf 'x._update. DNSKEY 0 3 164 %s\n' "$SECRET1" >_keys
 run 0 "_keys holds keys for every zone" "$CZ" _keys
-has out "_keys summary" "_keys: key file for . loaded, 1 key"
+has_lines out "_keys summary" "_keys: key file for . loaded, 1 key"
 cat >bad.example.org._keys <<EOF
 k.other.org. DNSKEY 0 3 163 $SECRET1
 k2.bad.example.org. DNSKEY 0 3 13 $SECRET1
 k3.bad.example.org. A 192.0.2.1
 EOF
 run 1 "bad key file" "$CZ" bad.example.org._keys
-has err "a key outside the file's zone" \
+has_lines err "a key outside the file's zone" \
 	"bad.example.org._keys:1:1: error: key 'k.other.org.' is outside zone 'bad.example.org.' of this key file"
-has err "a non-HMAC algorithm" \
+has_lines err "a non-HMAC algorithm" \
 	"bad.example.org._keys:2:32: error: expected an HMAC algorithm 161..165 in a key file, found 13"
-has err "a record that is not a key" \
+has_lines err "a record that is not a key" \
 	"bad.example.org._keys:3:21: error: expected a DNSKEY record in a key file, found A"
 lacks err "diagnostics never show a secret" "$SECRET1"
 run 1 "--old with a key file fails" "$CZ" --old old.zone example.org._keys
-has err "--old with a key file message" \
+has_lines err "--old with a key file message" \
 	"example.org._keys: error: --old applies to zone files, not key files"
 
 # ---- --git: a real repository, read without a checkout ------------------------
@@ -267,9 +260,9 @@ echo "zones of example.org" >README.md
 echo "not a zone" >.gitattributes
 git add -A && git commit -qm "first"
 run 0 "--git: a new branch checks every file" "$CZ" --git . $ZERO HEAD
-has out "--git: the zone, read with its \$INCLUDE from the tree" \
+has_lines out "--git: the zone, read with its \$INCLUDE from the tree" \
 	"example.org: zone example.org. loaded, serial 2026112501, 6 records"
-has out "--git: the key file" \
+has_lines out "--git: the key file" \
 	"example.org._keys: key file for example.org. loaded, 2 keys"
 lacks out "--git: README.md is not a zone" "README"
 lacks out "--git: dotfiles are not zones" ".gitattributes"
@@ -277,7 +270,7 @@ lacks out "--git: dotfiles are not zones" ".gitattributes"
 sed -i 's/192.0.2.80/192.0.2/; s/2026112501/2026112502/' example.org
 git commit -qam "broken"
 run 1 "--git: a broken change fails" "$CZ" --git . HEAD~1 HEAD
-has err "--git: the error names the file in the repository" \
+has_lines err "--git: the error names the file in the repository" \
 	"example.org:12:10: error: expected an IPv4 address, found '192.0.2'" \
 	"  www${TAB}IN A${TAB}192.0.2" \
 	"     ${TAB}    ${TAB}^"
@@ -286,13 +279,13 @@ lacks out "--git: an unchanged key file is not rechecked" "_keys"
 sed -i 's/192.0.2$/192.0.2.81/; s/2026112502/2026112503/' example.org
 git commit -qam "fixed, serial up"
 run 0 "--git: a good change passes" "$CZ" --git "$PWD" HEAD~1 HEAD
-has out "--git: the serial went up" \
+has_lines out "--git: the serial went up" \
 	"example.org: zone example.org. loaded, serial 2026112503 (was 2026112502), 6 records"
 
 sed -i 's/192.0.2.81/192.0.2.82/' example.org
 git commit -qam "serial not raised"
 run 1 "--git: a change without a higher serial fails" "$CZ" --git . HEAD~1 HEAD
-has err "--git: serial message" \
+has_lines err "--git: serial message" \
 	"example.org:4: error: SOA serial 2026112503 is not greater than the old serial 2026112503 (RFC 1982 serial arithmetic)"
 git reset -q --hard HEAD~1
 
@@ -300,7 +293,7 @@ printf 'host1 A 192.0.2\n' >inc/hosts
 git commit -qam "broken include"
 run 1 "--git: a broken included file fails the zone that includes it" \
 	"$CZ" --git . HEAD~1 HEAD
-has err "--git: the error is in the included file" \
+has_lines err "--git: the error is in the included file" \
 	"inc/hosts:1:9: error: expected an IPv4 address, found '192.0.2'"
 git reset -q --hard HEAD~1
 
@@ -311,11 +304,11 @@ run 0 "--git: the working tree is not read" "$CZ" --git . $ZERO HEAD
 git checkout -q -- .
 run 0 "--git: the .git directory works as REPO" "$CZ" --git .git $ZERO HEAD
 run 1 "--git: an unknown revision fails" "$CZ" --git . nosuchrev HEAD
-has err "--git: the unknown revision is named" \
+has_lines err "--git: the unknown revision is named" \
 	"dnsd-checkzone: nosuchrev: revspec 'nosuchrev' not found"
-run 1 "--git: a missing repository fails" "$CZ" --git "$T/nothere" $ZERO HEAD
+run 1 "--git: a missing repository fails" "$CZ" --git "$tmp/nothere" $ZERO HEAD
 run 0 "--git: a deleted ref checks nothing" "$CZ" --git . HEAD $ZERO
-cd "$T" || exit 1
+cd "$tmp" || exit 1
 
 # ---- the pre-receive hook ----------------------------------------------------
 git init -q --bare hub.git
@@ -331,9 +324,9 @@ run 0 "hook: a good first push is accepted" git push -q origin HEAD:main
 sed -i 's/192.0.2.80/192.0.2/; s/2026112501/2026112502/' example.org
 git commit -qam "broken"
 run 1 "hook: a broken push is refused" git push -q origin HEAD:main
-has err "hook: the push shows the error" \
+has_lines err "hook: the push shows the error" \
 	"remote: example.org:12:10: error: expected an IPv4 address, found '192.0.2'        "
-has err "hook: the ref is named" \
+has_lines err "hook: the ref is named" \
 	"remote: dnsd: refusing refs/heads/main: zone check failed (see above)        "
 if [ "$(git -C ../hub.git rev-parse main)" = "$(git rev-parse HEAD~1)" ]; then
 	ok "hook: the refused commit did not reach the branch"
@@ -358,7 +351,6 @@ run 1 "hook: a change without a higher serial is refused" \
 run 0 "hook: deleting a branch is not checked" \
 	git push -q origin HEAD~1:refs/heads/old
 run 0 "hook: ...and the delete itself" git push -q origin :refs/heads/old
-cd "$T" || exit 1
+cd "$tmp" || exit 1
 
-echo "$passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+finish

@@ -8,23 +8,9 @@
 #   parses again to the same output (the round trip is idempotent);
 # - command-line errors and unreadable files.
 set -u
-DNSD=${DNSD_BUILD:?}/src/daemon/dnsd
-data=$(cd "${DNSD_SRC:?}/tests/data/config" && pwd -P)
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-
-pass=0
-fail=0
-ok() { pass=$((pass + 1)); }
-bad() {
-	echo "FAIL: $*"
-	fail=$((fail + 1))
-}
-check() { # check DESCRIPTION COMMAND...
-	local what=$1
-	shift
-	if "$@"; then ok; else bad "$what"; fi
-}
+# shellcheck source-path=SCRIPTDIR source=lib.sh
+. "$(dirname "$0")/lib.sh"
+data=$(cd "$DNSD_SRC/tests/data/config" && pwd -P)
 
 # Secrets used in the test configs; none may ever appear in -t output.
 secrets='kJJqipaQHQWqZL31|cDK6sKyvlt8UBerZ|zWNDZM6eQGHWpSRT|not\*base64'
@@ -97,5 +83,4 @@ check "extra argument exits 2" [ $? -eq 2 ]
 "$DNSD" -h >"$tmp/out" 2>&1
 check "-h exits 0 with usage" grep -q '^usage: dnsd' "$tmp/out"
 
-echo "$pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+finish

@@ -4,25 +4,9 @@
 # broken zone, stop serving a removed zone, check mode (-t), version (-V),
 # clean stop on SIGTERM (exit 0; under ASan this includes the leak check).
 set -u
-DNSD=${DNSD_BUILD:?}/src/daemon/dnsd
-PY=/usr/bin/python3
+# shellcheck source-path=SCRIPTDIR source=lib.sh
+. "$(dirname "$0")/lib.sh"
 PORT=15300
-tmp=$(mktemp -d)
-pid=
-trap '[ -n "$pid" ] && kill -9 "$pid" 2>/dev/null; rm -rf "$tmp"' EXIT
-
-pass=0
-fail=0
-ok() { pass=$((pass + 1)); }
-bad() {
-	echo "FAIL: $*"
-	fail=$((fail + 1))
-}
-check() { # check DESCRIPTION COMMAND...
-	local what=$1
-	shift
-	if "$@"; then ok; else bad "$what"; fi
-}
 
 q() { # q NAME TYPE [ADDR]: the answer section, short
 	dig +short +tries=1 +time=2 -p "$PORT" "@${3:-127.0.0.1}" "$1" "$2"
@@ -33,13 +17,6 @@ status() { # status NAME TYPE: the response's RCODE
 }
 serial() { q "$1" SOA | awk '{print $3}'; }
 count() { grep -c -- "$1" "$tmp/log"; }
-wait_log() { # wait_log PATTERN N: until the log has N lines matching
-	for _ in $(seq 1 100); do
-		[ "$(count "$1")" -ge "$2" ] && return 0
-		sleep 0.1
-	done
-	return 1
-}
 
 zone() { # zone SERIAL [EXTRA LINE]: writes example.org
 	cat >"$tmp/zones/example.org" <<EOF
@@ -94,9 +71,8 @@ check "-V prints the version" grep -Eq '^dnsd [0-9]+\.[0-9]+' "$tmp/out"
 check "-t on a good config exits 0: $(cat "$tmp/out")" [ $? -eq 0 ]
 check "-t says OK" grep -q 'configuration OK' "$tmp/out"
 
-"$DNSD" -c "$tmp/dnsd.conf" 2>"$tmp/log" &
-pid=$!
-check "dnsd starts and says so" wait_log 'started: role primary' 1
+dnsd_start "$tmp/dnsd.conf" "$tmp/log"
+check "dnsd starts and says so" wait_log "$tmp/log" 'started: role primary' 1
 
 # Serving.
 check "SOA of example.org" [ "$(serial example.org)" = 1 ]
@@ -140,7 +116,7 @@ EOF
 loader=$!
 sleep 0.5
 kill -HUP "$pid"
-check "reload finishes" wait_log 'serving 3 zones' 2
+check "reload finishes" wait_log "$tmp/log" 'serving 3 zones' 2
 wait "$loader"
 read -r answered lost serials <"$tmp/load"
 echo "reload under load: $answered answered, $lost lost, serials $serials"
@@ -154,7 +130,7 @@ check "log: serial 2" grep -q 'zone example.org: loaded serial 2' "$tmp/log"
 # A broken zone keeps its last good version; the log says where and why.
 zone 3 "bad	A	192.0.2.300"
 kill -HUP "$pid"
-check "reload with a broken zone finishes" wait_log 'serving 3 zones' 3
+check "reload with a broken zone finishes" wait_log "$tmp/log" 'serving 3 zones' 3
 check "the old serial is still served" [ "$(serial example.org)" = 2 ]
 check "the old data is still served" [ "$(q new.example.org A)" = 192.0.2.99 ]
 check "log: the error names file and line" grep -q "$tmp/zones/example.org:7:" "$tmp/log"
@@ -162,7 +138,7 @@ check "log: keeping serial 2" grep -q 'zone example.org: reload failed, keeping 
 check "the other zones reloaded" [ "$(count 'zone mirage: loaded serial 1')" -ge 3 ]
 # No query came since: both workers are idle, and the old database is
 # freed all the same (the main loop nudges idle workers).
-check "old databases freed with idle workers" wait_log 'old zone database freed (generation 2)' 1
+check "old databases freed with idle workers" wait_log "$tmp/log" 'old zone database freed (generation 2)' 1
 
 # -t on the broken zone: exit 1, file:line named.
 "$DNSD" -c "$tmp/dnsd.conf" -t >"$tmp/out" 2>&1
@@ -185,7 +161,7 @@ check "-t shows no secret" bash -c "! grep -q kJJq '$tmp/out'"
 zone 3
 rm "$tmp/zones/mirage"
 kill -HUP "$pid"
-check "reload after removal finishes" wait_log 'serving 2 zones' 1
+check "reload after removal finishes" wait_log "$tmp/log" 'serving 2 zones' 1
 check "removed zone is REFUSED" [ "$(status mirage SOA)" = REFUSED ]
 check "log: the file is gone" grep -q 'zone mirage: its file is gone' "$tmp/log"
 check "fixed zone served again" [ "$(serial example.org)" = 3 ]
@@ -195,7 +171,7 @@ cp "$tmp/dnsd.conf" "$tmp/good.conf"
 echo "lisen 127.0.0.1" >>"$tmp/dnsd.conf"
 zone 4
 kill -HUP "$pid"
-check "reload with a bad config finishes" wait_log 'serving 2 zones' 2
+check "reload with a bad config finishes" wait_log "$tmp/log" 'serving 2 zones' 2
 check "log: config error as file:line" grep -q "dnsd.conf:7: unknown keyword 'lisen'" "$tmp/log"
 check "log: keeping the running config" grep -q 'keeping the running configuration' "$tmp/log"
 check "zones reloaded anyway" [ "$(serial example.org)" = 4 ]
@@ -206,7 +182,7 @@ check "-t on a bad config names the line" grep -qx "$tmp/dnsd.conf:7: unknown ke
 # A changed listen set needs a restart, and says so.
 sed "s/^listen 127.0.0.1:$PORT/listen 127.0.0.1:$((PORT + 1))/" "$tmp/good.conf" >"$tmp/dnsd.conf"
 kill -HUP "$pid"
-check "reload with new listen finishes" wait_log 'serving 2 zones' 3
+check "reload with new listen finishes" wait_log "$tmp/log" 'serving 2 zones' 3
 check "log: listen needs a restart" grep -q 'listen addresses changed; they take effect at the next restart' "$tmp/log"
 check "still answering on the old port" [ "$(serial example.org)" = 4 ]
 
@@ -224,7 +200,7 @@ else
 fi
 wait "$pid"
 rc=$?
-pid=
+pids=()
 check "exit status 0 after SIGTERM (got $rc)" [ "$rc" -eq 0 ]
 check "log: stopped" grep -q '^info: stopped' "$tmp/log"
 check "port closed" bash -c "! dig +tries=1 +time=1 -p $PORT @127.0.0.1 example.org SOA >/dev/null"
@@ -236,9 +212,8 @@ if [ "$(id -u)" -eq 0 ] && getent passwd nobody >/dev/null; then
 	chmod 644 "$tmp"/zones/*
 	printf 'role primary\nlisten 127.0.0.1:%s\nzones-dir zones\nuser nobody\n' \
 		$((PORT + 1)) >"$tmp/user.conf"
-	"$DNSD" -c "$tmp/user.conf" 2>"$tmp/log" &
-	pid=$!
-	check "dnsd with user starts" wait_log 'started: role primary' 1
+	dnsd_start "$tmp/user.conf" "$tmp/log"
+	check "dnsd with user starts" wait_log "$tmp/log" 'started: role primary' 1
 	check "log: running as nobody" grep -q 'running as user nobody' "$tmp/log"
 	uid=$(awk '/^Uid:/ {print $2 $3 $4 $5}' "/proc/$pid/status")
 	nobody=$(id -u nobody)
@@ -248,7 +223,7 @@ if [ "$(id -u)" -eq 0 ] && getent passwd nobody >/dev/null; then
 	kill -TERM "$pid"
 	wait "$pid"
 	rc=$?
-	pid=
+	pids=()
 	check "exit status 0 after SIGTERM as nobody (got $rc)" [ "$rc" -eq 0 ]
 else
 	echo "skipped: privilege drop (not root)"
@@ -258,5 +233,4 @@ if [ "$fail" -ne 0 ]; then
 	echo "--- dnsd log"
 	cat "$tmp/log"
 fi
-echo "$pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+finish

@@ -7,56 +7,18 @@
 # client that floods queries and never reads is dropped while another is
 # served promptly. The client side lives in net_client.py.
 set -uo pipefail
-: "${DNSD_BUILD:?DNSD_BUILD must name the build directory}"
-: "${DNSD_SRC:=$(cd "$(dirname "$0")/../.." && pwd)}"
+# shellcheck source-path=SCRIPTDIR source=lib.sh
+. "$(dirname "$0")/lib.sh"
 
-dnsd=$DNSD_BUILD/src/daemon/dnsd
 client=$DNSD_SRC/tests/system/net_client.py
-py=/usr/bin/python3
 port_a=15411 # pipelining, slow reader
 port_b=15412 # idle timeout, query limit
 port_c=15413 # connection limit
 
-tmp=$(mktemp -d)
-pids=()
-cleanup() {
-	for p in "${pids[@]}"; do
-		kill "$p" 2>/dev/null && wait "$p" 2>/dev/null
-	done
-	rm -rf "$tmp"
-}
-trap cleanup EXIT
-
-passed=0
-failed=0
-check() {
-	local name=$1
-	shift
-	if "$@" >"$tmp/out" 2>&1; then
-		passed=$((passed + 1))
-		echo "ok - $name"
-	else
-		failed=$((failed + 1))
-		echo "not ok - $name"
-	fi
-	sed 's/^/# /' "$tmp/out"
-}
-finish() {
-	echo "$passed passed, $failed failed"
-	[ "$failed" -eq 0 ]
-	exit
-}
-
-for tool in "$dnsd" dig kdig "$py"; do
-	if ! command -v "$tool" >/dev/null; then
-		echo "missing $tool"
-		failed=1
-		finish
-	fi
-done
+need "$DNSD" dig kdig "$PY"
 
 mkdir -p "$tmp/zones"
-"$py" "$client" zone "$tmp/zones/example.test"
+"$PY" "$client" zone "$tmp/zones/example.test"
 
 # start NAME PORT DIRECTIVE...: a dnsd with those extra directives,
 # answering over TCP before this returns.
@@ -73,21 +35,11 @@ start() {
 		echo "log-level debug"
 		printf '%s\n' "$@"
 	} >"$tmp/$name.conf"
-	"$dnsd" -c "$tmp/$name.conf" 2>"$tmp/$name.log" &
-	local pid=$!
-	pids+=("$pid")
-	for _ in $(seq 50); do
-		if [ "$(dig +tcp +short +time=1 +tries=1 -p "$port" \
-			@127.0.0.1 h1.example.test A 2>/dev/null)" = 10.0.0.1 ]
-		then
-			return 0
-		fi
-		kill -0 "$pid" 2>/dev/null || break
-		sleep 0.2
-	done
+	dnsd_start "$tmp/$name.conf" "$tmp/$name.log"
+	wait_answer "$port" '^10\.0\.0\.1$' +tcp h1.example.test A && return 0
 	echo "not ok - dnsd $name did not start answering"
 	sed 's/^/# /' "$tmp/$name.log"
-	failed=$((failed + 1))
+	fail=$((fail + 1))
 	return 1
 }
 
@@ -95,31 +47,31 @@ start a "$port_a" "tcp-idle-timeout 2" "tcp-max-queries 65535" || finish
 start b "$port_b" "tcp-idle-timeout 1" "tcp-max-queries 3" || finish
 start c "$port_c" "tcp-max-clients 2" || finish
 
-check "20 queries in one send, answered in order" \
-	"$py" "$client" tcp-pipeline 127.0.0.1 "$port_a" 20
-check "20 queries in one send over [::1]" \
-	"$py" "$client" tcp-pipeline ::1 "$port_a" 20
-check "a query split over four sends; a boundary inside a send" \
-	"$py" "$client" tcp-split 127.0.0.1 "$port_a"
+check_out "20 queries in one send, answered in order" \
+	"$PY" "$client" tcp-pipeline 127.0.0.1 "$port_a" 20
+check_out "20 queries in one send over [::1]" \
+	"$PY" "$client" tcp-pipeline ::1 "$port_a" 20
+check_out "a query split over four sends; a boundary inside a send" \
+	"$PY" "$client" tcp-split 127.0.0.1 "$port_a"
 # kdig's own framing and parsing agree with ours on a large response.
 kdig_big() {
 	kdig +tcp +short -p "$port_a" @127.0.0.1 big.example.test TXT |
 		grep -c xxxxxxxxxx | grep -qx 1
 }
-check "kdig: a 2 KiB TXT over TCP" kdig_big
-check "a slow reader is dropped, another client answered meanwhile" \
-	"$py" "$client" tcp-slow-reader 127.0.0.1 "$port_a" 2
-check "... and dropped for not reading (its output at the bound)" \
+check_out "kdig: a 2 KiB TXT over TCP" kdig_big
+check_out "a slow reader is dropped, another client answered meanwhile" \
+	"$PY" "$client" tcp-slow-reader 127.0.0.1 "$port_a" 2
+check_out "... and dropped for not reading (its output at the bound)" \
 	grep -q "dropped (not reading)" "$tmp/a.log"
-check "tcp-idle-timeout 1: idle connection closed after about 1 s" \
-	"$py" "$client" tcp-idle 127.0.0.1 "$port_b" 1
-check "tcp-max-queries 3: closed after the third answer" \
-	"$py" "$client" tcp-max-queries 127.0.0.1 "$port_b" 3
-check "tcp-max-clients 2: a third connection is refused" \
-	"$py" "$client" tcp-max-clients 127.0.0.1 "$port_c" 2
+check_out "tcp-idle-timeout 1: idle connection closed after about 1 s" \
+	"$PY" "$client" tcp-idle 127.0.0.1 "$port_b" 1
+check_out "tcp-max-queries 3: closed after the third answer" \
+	"$PY" "$client" tcp-max-queries 127.0.0.1 "$port_b" 3
+check_out "tcp-max-clients 2: a third connection is refused" \
+	"$PY" "$client" tcp-max-clients 127.0.0.1 "$port_c" 2
 # A clean stop with connections still open (idle, half a request):
 # exit status 0, and nothing from the sanitizers when the build has them.
-"$py" - "$port_a" <<'EOF' &
+"$PY" - "$port_a" <<'EOF' &
 import socket, sys, time
 port = int(sys.argv[1])
 idle = socket.create_connection(("127.0.0.1", port))
@@ -136,9 +88,9 @@ stop() {
 	! grep -E "AddressSanitizer|LeakSanitizer|runtime error" \
 		"$tmp/$name.log" && [ "$rc" -eq 0 ]
 }
-check "SIGTERM with connections open: dnsd a stops cleanly" \
+check_out "SIGTERM with connections open: dnsd a stops cleanly" \
 	stop a "${pids[0]}"
-check "SIGTERM: dnsd b stops cleanly" stop b "${pids[1]}"
-check "SIGTERM: dnsd c stops cleanly" stop c "${pids[2]}"
+check_out "SIGTERM: dnsd b stops cleanly" stop b "${pids[1]}"
+check_out "SIGTERM: dnsd c stops cleanly" stop c "${pids[2]}"
 pids=("$holder")
 finish

@@ -11,49 +11,16 @@
 # - keys from _keys files, `key` lines and a BIND keys-file, reloaded on
 #   SIGHUP, never in the log or in `dnsd -t` output.
 set -u
-B=${DNSD_BUILD:?}
-SRC=${DNSD_SRC:?}
-DNSD=$B/src/daemon/dnsd
-KEYGEN=$B/src/tools/dnsd-keygen
-NOTIFY=$B/src/tools/dnsd-notify
-PY=/usr/bin/python3
+# shellcheck source-path=SCRIPTDIR source=lib.sh
+. "$(dirname "$0")/lib.sh"
+KEYGEN=$DNSD_BUILD/src/tools/dnsd-keygen
+NOTIFY=$DNSD_BUILD/src/tools/dnsd-notify
 PORT=15700
 NAMED_PORT=15701
 KNOT_PORT=15702
 FAKE_PORT=15703
 DEAD_PORT=15704
-tmp=$(mktemp -d)
-pids=()
-cleanup() {
-	for p in "${pids[@]}"; do
-		kill -9 "$p" 2>/dev/null
-		wait "$p" 2>/dev/null
-	done
-	rm -rf "$tmp"
-}
-trap cleanup EXIT
 
-pass=0
-fail=0
-ok() { pass=$((pass + 1)); }
-bad() {
-	echo "FAIL: $*"
-	fail=$((fail + 1))
-}
-check() { # check DESCRIPTION COMMAND...
-	local what=$1
-	shift
-	if "$@"; then ok; else bad "$what"; fi
-}
-has() { grep -q -- "$2" "$1"; }
-hasnt() { ! grep -q -- "$2" "$1"; }
-wait_log() { # wait_log FILE PATTERN N
-	for _ in $(seq 1 100); do
-		[ "$(grep -c -- "$2" "$1")" -ge "$3" ] && return 0
-		sleep 0.1
-	done
-	return 1
-}
 wait_udp() { # wait_udp PORT: until something answers there
 	for _ in $(seq 1 100); do
 		dig +tries=1 +time=1 -p "$1" @127.0.0.1 example.org SOA >/dev/null 2>&1 &&
@@ -132,9 +99,8 @@ check "dnsd -t passes: $(cat "$tmp/check")" [ $? -eq 0 ]
 check "dnsd -t prints no secret" \
 	bash -c "! grep -qF -e '$S256' -e '${K512##*:}' -e '$S224' -e '$S1' '$tmp/check'"
 
-"$DNSD" -c "$tmp/dnsd.conf" 2>"$tmp/log" &
-pids+=($!)
-DNSD_PID=$!
+dnsd_start "$tmp/dnsd.conf" "$tmp/log"
+DNSD_PID=$pid
 check "dnsd starts" wait_log "$tmp/log" 'started: role primary' 1
 check "dnsd loaded 7 keys" has "$tmp/log" 'serving 2 zones, 7 keys'
 
@@ -374,5 +340,4 @@ kill "$DNSD_PID"
 wait "$DNSD_PID"
 check "dnsd stops cleanly" [ $? -eq 0 ]
 
-echo "$pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+finish
