@@ -70,6 +70,13 @@ dnsd_verdict dnsd_answer(const dnsd_zonedb *db, const dnsd_query *q, int perr,
                          const uint8_t *pkt, const dnsd_answer_opts *o,
                          uint8_t *out, size_t cap, size_t *outlen);
 
+/* Starts loading the zone data that answering the query in pkt will
+ * touch first (see dnsd_zone_prefetch; pf->zone is NULL when there is
+ * nothing to load). For a batch: start every query, step every one, step
+ * again, then answer them. A hint only: answers are the same without. */
+void dnsd_answer_prefetch(const dnsd_zonedb *db, const uint8_t *pkt, size_t len,
+                          dnsd_zone_prefetch *pf);
+
 /* A response with only header, question (when it parsed), our OPT (when
  * the query had EDNS) and the given RCODE (extended RCODEs through OPT).
  * For FORMERR, NOTIMP, REFUSED, NOTAUTH from the dispatchers. Returns

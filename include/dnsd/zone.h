@@ -82,6 +82,24 @@ int dnsd_zone_lookup_key(const dnsd_zone *z, const dnsd_name_key *k,
 const dnsd_node *dnsd_zone_find_key(const dnsd_zone *z,
                                     const dnsd_name_key *k);
 
+/* Prefetching for a batch of lookups. In a zone larger than the cache a
+ * lookup waits on three loads, each needing the one before (hash slot,
+ * node, then the node's name and RRsets). A server holding several
+ * queries starts one level for every query before the next level of any,
+ * so that the misses overlap instead of being waited for one by one:
+ * dnsd_zone_prefetch_start (the slot), then dnsd_zone_prefetch_step twice
+ * (the node; its name and RRsets). Hints only: nothing is found or
+ * checked, and a lookup is the same with or without. */
+typedef struct dnsd_zone_prefetch {
+	const dnsd_zone *zone; /* NULL: nothing (more) to prefetch */
+	const dnsd_node *node; /* the node of the slot, once read */
+	uint32_t hash;
+} dnsd_zone_prefetch;
+
+void dnsd_zone_prefetch_start(dnsd_zone_prefetch *pf, const dnsd_zone *z,
+                              const dnsd_name_key *k);
+void dnsd_zone_prefetch_step(dnsd_zone_prefetch *pf);
+
 const uint8_t *dnsd_zone_origin(const dnsd_zone *z);
 const dnsd_node *dnsd_zone_apex(const dnsd_zone *z);
 uint32_t dnsd_zone_serial(const dnsd_zone *z);

@@ -8,6 +8,7 @@
  * would allocate per write). */
 #include "net.h"
 #include "log.h"
+#include <dnsd/answer.h>
 #include <dnsd/wire.h>
 #include <errno.h>
 #include <event2/event.h>
@@ -19,6 +20,7 @@
 #include <unistd.h>
 
 #define UDP_BUDGET         16 /* batches per readable event, for fairness */
+#define UDP_PREFETCH_AHEAD 2  /* queries; see udp_prefetch_batch */
 #define UDP_RCVBUF         (4 << 20) /* asked for; the kernel caps it at rmem_max */
 #define TCP_BACKLOG        1024
 #define TCP_FRAME_MAX      (2 + DNSD_NET_TCP_MSG_MAX)
@@ -73,6 +75,7 @@ struct dnsd_net_worker {
 	struct iovec riov[DNSD_NET_UDP_BATCH], siov[DNSD_NET_UDP_BATCH];
 	struct sockaddr_storage peer[DNSD_NET_UDP_BATCH];
 	union udp_ctl rctl[DNSD_NET_UDP_BATCH], sctl[DNSD_NET_UDP_BATCH];
+	dnsd_zone_prefetch prefetch[DNSD_NET_UDP_BATCH]; /* per request */
 	uint8_t (*rbuf)[DNSD_NET_UDP_BUF];
 	uint8_t (*sbuf)[DNSD_NET_UDP_BUF];
 	/* TCP */
@@ -301,6 +304,30 @@ static void udp_reply_from(const struct msghdr *in, struct msghdr *out,
 	}
 }
 
+/* Answering a query mostly waits on the zone's memory: in a zone larger
+ * than the cache its lookup misses three times in a row (hash slot,
+ * node, then name and RRsets). Starting those loads for the whole batch
+ * level by level overlaps the misses of its queries instead of paying
+ * them one after the other: here the slots and then the nodes of every
+ * query; the names and RRsets UDP_PREFETCH_AHEAD queries ahead of the
+ * one being answered (udp_answer_batch), late enough for their nodes to
+ * have arrived, early enough for them to arrive in turn. A batch of one
+ * has nothing to overlap. */
+static void udp_prefetch_batch(struct dnsd_net_worker *nw, unsigned n)
+{
+	dnsd_zone_prefetch *pf = nw->prefetch;
+	for (unsigned i = 0; i < n; i++) {
+		pf[i].zone = NULL;
+		if (n > 1 && !(nw->rmsg[i].msg_hdr.msg_flags & MSG_TRUNC))
+			dnsd_answer_prefetch(nw->db, nw->rbuf[i],
+			                     nw->rmsg[i].msg_len, &pf[i]);
+	}
+	for (unsigned i = 0; i < n; i++)
+		dnsd_zone_prefetch_step(&pf[i]);
+	for (unsigned i = 0; i < n && i < UDP_PREFETCH_AHEAD; i++)
+		dnsd_zone_prefetch_step(&pf[i]);
+}
+
 /* Answers the n datagrams received; returns the number of responses
  * lined up in smsg. */
 static unsigned udp_answer_batch(struct dnsd_net_worker *nw, unsigned n,
@@ -309,6 +336,9 @@ static unsigned udp_answer_batch(struct dnsd_net_worker *nw, unsigned n,
 	unsigned m = 0;
 	for (unsigned i = 0; i < n; i++) {
 		const struct msghdr *rh = &nw->rmsg[i].msg_hdr;
+		if (i + UDP_PREFETCH_AHEAD < n)
+			dnsd_zone_prefetch_step(
+			    &nw->prefetch[i + UDP_PREFETCH_AHEAD]);
 		if (rh->msg_flags & MSG_TRUNC)
 			continue; /* larger than any query we serve */
 		size_t len = dnsd_dispatch(
@@ -362,6 +392,7 @@ static void udp_readable(evutil_socket_t fd, short what, void *arg)
 		if (n <= 0)
 			return; /* drained (EAGAIN) or a transient error */
 		nw->db = dnsd_worker_snapshot(nw->w);
+		udp_prefetch_batch(nw, (unsigned)n);
 		unsigned m = udp_answer_batch(nw, (unsigned)n, l->pktinfo);
 		udp_send_batch(fd, nw, m);
 		/* A short batch means the socket is empty: skip the recvmmsg

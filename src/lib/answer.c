@@ -764,6 +764,20 @@ size_t dnsd_answer_error(const dnsd_query *q, int perr, int rcode,
 	return finish(&a, q, rcode, our_payload(o), limit);
 }
 
+void dnsd_answer_prefetch(const dnsd_zonedb *db, const uint8_t *pkt, size_t len,
+                          dnsd_zone_prefetch *pf)
+{
+	dnsd_query q;
+	dnsd_name_key k;
+	pf->zone = NULL;
+	if (!db || dnsd_query_parse(pkt, len, &q) < 0 || q.hdr.qdcount != 1)
+		return;
+	dnsd_name_key_init(&k, q.qname);
+	const dnsd_zone *z = dnsd_zonedb_find_key(db, &k, 0);
+	if (z)
+		dnsd_zone_prefetch_start(pf, z, &k);
+}
+
 /* Transfers reach the transfer writer through the dispatcher; one that
  * gets here (or any other use of those QTYPEs) is refused. Other meta
  * QTYPEs (OPT, TSIG, MAILA...) just find no data, as in NSD. */

@@ -202,6 +202,49 @@ const dnsd_node *dnsd_zone_find_key(const dnsd_zone *z, const dnsd_name_key *k)
 	return zfind_key(z, k, 0);
 }
 
+void dnsd_zone_prefetch_start(dnsd_zone_prefetch *pf, const dnsd_zone *z,
+                              const dnsd_name_key *k)
+{
+	pf->zone = z;
+	pf->node = NULL;
+	pf->hash =
+	    hash_lowered(k->name + k->off[0], (size_t)k->len - k->off[0]);
+	__builtin_prefetch(&z->hash[pf->hash & z->hmask]);
+}
+
+void dnsd_zone_prefetch_step(dnsd_zone_prefetch *pf)
+{
+	const dnsd_zone *z = pf->zone;
+	if (!z)
+		return;
+	if (!pf->node) {
+		/* The slot has arrived: the first one whose tag matches is
+		 * nearly always the node (as in ZPROBE). */
+		uint32_t tag = pf->hash & ~z->idx_mask;
+		for (uint32_t i = pf->hash & z->hmask;;
+		     i = (i + 1) & z->hmask) {
+			uint32_t e = z->hash[i];
+			if (!e) {
+				pf->zone = NULL; /* not in the zone */
+				return;
+			}
+			if ((e & ~z->idx_mask) == tag) {
+				pf->node = &z->nodes[(e & z->idx_mask) - 1];
+				/* 24 octets: may straddle two lines */
+				__builtin_prefetch(pf->node);
+				__builtin_prefetch(
+				    (const uint8_t *)(pf->node + 1) - 1);
+				return;
+			}
+		}
+	}
+	__builtin_prefetch(pf->node->name);
+	/* RRset headers, and the records that follow them */
+	__builtin_prefetch(pf->node->rrsets);
+	__builtin_prefetch((const uint8_t *)pf->node->rrsets + 64);
+	pf->zone = NULL;
+}
+
 static const dnsd_node *wild_child(const dnsd_zone *z, const dnsd_node *n)
 {
 	/* "*" sorts before letters and digits, so the wildcard is nearly
