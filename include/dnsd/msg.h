@@ -32,7 +32,7 @@ enum {
 	DNSD_FLAG_CD = 0x0010,
 };
 #define DNSD_OPCODE(flags) (((flags) >> 11) & 0xf)
-#define DNSD_RCODE(flags) ((flags)&0xf)
+#define DNSD_RCODE(flags)  ((flags)&0xf)
 
 enum {
 	DNSD_OPCODE_QUERY = 0,
@@ -71,7 +71,7 @@ typedef struct dnsd_hdr {
 /* Reads the 12-octet header; DNSD_EMALFORM when shorter. */
 int dnsd_hdr_parse(const uint8_t *pkt, size_t len, dnsd_hdr *h);
 
-#define DNSD_EDNS_DO 0x8000
+#define DNSD_EDNS_DO              0x8000
 #define DNSD_EDNS_DEFAULT_PAYLOAD 1232
 
 /* EDNS as read from a request's OPT record. */
@@ -91,8 +91,8 @@ typedef struct dnsd_query {
 	uint16_t qtype, qclass;
 	size_t question_end; /* offset just past the question */
 	dnsd_edns edns;
-	bool bad_opt;        /* OPT malformed, misplaced or repeated: FORMERR */
-	size_t tsig_offset;  /* offset of a TSIG RR (last record), or 0 */
+	bool bad_opt;       /* OPT malformed, misplaced or repeated: FORMERR */
+	size_t tsig_offset; /* offset of a TSIG RR (last record), or 0 */
 	size_t msg_len;
 } dnsd_query;
 
@@ -119,20 +119,19 @@ typedef struct dnsd_question {
 typedef struct dnsd_msg {
 	dnsd_hdr hdr;
 	dnsd_question *qd;
-	dnsd_rr *sec[3];   /* answer, authority, additional (OPT and TSIG
-	                      stay in additional, in wire order) */
+	dnsd_rr *sec[3]; /* answer, authority, additional (OPT and TSIG
+	                    stay in additional, in wire order) */
 	uint16_t count[3];
 	dnsd_edns edns;
-	int opt_index;     /* index of OPT in sec[2], or -1 */
-	int tsig_index;    /* index of TSIG in sec[2], or -1 */
+	int opt_index;      /* index of OPT in sec[2], or -1 */
+	int tsig_index;     /* index of TSIG in sec[2], or -1 */
 	size_t tsig_offset; /* offset of the TSIG RR in the raw message */
 } dnsd_msg;
 
 /* Parses a whole message into m, records allocated from a. Returns 0 or a
  * negative error (DNSD_EMALFORM and friends, DNSD_ENOMEM). Names and
  * RDATA are decompressed and checked per type. */
-int dnsd_msg_parse(const uint8_t *pkt, size_t len, dnsd_arena *a,
-                   dnsd_msg *m);
+int dnsd_msg_parse(const uint8_t *pkt, size_t len, dnsd_arena *a, dnsd_msg *m);
 
 typedef struct dnsd_msg_builder {
 	dnsd_wire w;

@@ -13,7 +13,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define DNSD_NAME_MAX 255
+#define DNSD_NAME_MAX  255
 #define DNSD_LABEL_MAX 63
 /* Longest text form: every octet as \DDD plus dots. */
 #define DNSD_NAME_TEXT_MAX (DNSD_NAME_MAX * 4 + 2)
@@ -63,8 +63,8 @@ uint32_t dnsd_name_hash(const uint8_t *name);
  * suffixes without walking it or folding its case again. Suffix i is the
  * name from its label i on (labels: the root). */
 typedef struct dnsd_name_key {
-	uint8_t len;    /* octets, root included */
-	uint8_t labels; /* root not counted */
+	uint8_t len;                           /* octets, root included */
+	uint8_t labels;                        /* root not counted */
 	uint8_t off[DNSD_NAME_LABELS_MAX + 1]; /* label i at name + off[i];
 	                                         off[labels]: the root */
 	uint8_t name[DNSD_NAME_MAX + 8];       /* lowercased, then zeros */

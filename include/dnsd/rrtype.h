@@ -63,15 +63,15 @@ enum {
 
 /* Row flags. */
 enum {
-	DNSD_RRF_COMPRESS = 1 << 0,   /* names may be compressed on output
-	                                 (RFC 1035 types, RFC 3597 §4) */
-	DNSD_RRF_DECOMPRESS = 1 << 1, /* names may arrive compressed */
-	DNSD_RRF_NAMES = 1 << 2,      /* RDATA holds domain names */
+	DNSD_RRF_COMPRESS = 1 << 0,    /* names may be compressed on output
+	                                  (RFC 1035 types, RFC 3597 §4) */
+	DNSD_RRF_DECOMPRESS = 1 << 1,  /* names may arrive compressed */
+	DNSD_RRF_NAMES = 1 << 2,       /* RDATA holds domain names */
 	DNSD_RRF_CANON_LOWER = 1 << 3, /* names lowercased in canonical form
 	                                 (RFC 4034 §6.2, RFC 6840 §5.1) */
-	DNSD_RRF_META = 1 << 4,       /* OPT, TSIG, TKEY, AXFR...: not zone data */
-	DNSD_RRF_SINGLETON = 1 << 5,  /* at most one RR per RRset (SOA, CNAME,
-	                                 DNAME) */
+	DNSD_RRF_META = 1 << 4, /* OPT, TSIG, TKEY, AXFR...: not zone data */
+	DNSD_RRF_SINGLETON = 1 << 5, /* at most one RR per RRset (SOA, CNAME,
+	                                DNAME) */
 };
 
 typedef struct dnsd_rrtype_info {

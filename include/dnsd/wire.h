@@ -34,8 +34,7 @@ static inline void dnsd_wire_init_read(dnsd_wire *w, const uint8_t *buf,
 	w->err = 0;
 }
 
-static inline void dnsd_wire_init_write(dnsd_wire *w, uint8_t *buf,
-                                        size_t cap)
+static inline void dnsd_wire_init_write(dnsd_wire *w, uint8_t *buf, size_t cap)
 {
 	w->base = buf;
 	w->len = cap;

@@ -26,9 +26,9 @@ typedef struct dnsd_zonedb dnsd_zonedb;
 
 typedef struct dnsd_rrset {
 	uint16_t type;
-	uint16_t count; /* records */
-	uint32_t ttl;   /* TTL of the RRset (records share it) */
-	uint32_t size;  /* octets at data */
+	uint16_t count;      /* records */
+	uint32_t ttl;        /* TTL of the RRset (records share it) */
+	uint32_t size;       /* octets at data */
 	const uint8_t *data; /* count x [TYPE CLASS TTL RDLENGTH RDATA] */
 } dnsd_rrset;
 
@@ -45,11 +45,11 @@ bool dnsd_rr_next(dnsd_rr_iter *it);
 /* Node flags. */
 enum {
 	DNSD_NODE_APEX = 1 << 0,
-	DNSD_NODE_DELEG = 1 << 1,   /* NS below the apex: a zone cut */
-	DNSD_NODE_ENT = 1 << 2,     /* empty non-terminal, no RRsets */
+	DNSD_NODE_DELEG = 1 << 1,     /* NS below the apex: a zone cut */
+	DNSD_NODE_ENT = 1 << 2,       /* empty non-terminal, no RRsets */
 	DNSD_NODE_WILDCHILD = 1 << 3, /* "*.this" exists */
-	DNSD_NODE_GLUE = 1 << 4,    /* at or below a zone cut (occluded) */
-	DNSD_NODE_CNAME = 1 << 5,   /* holds a CNAME */
+	DNSD_NODE_GLUE = 1 << 4,      /* at or below a zone cut (occluded) */
+	DNSD_NODE_CNAME = 1 << 5,     /* holds a CNAME */
 };
 
 const uint8_t *dnsd_node_name(const dnsd_node *n); /* case as in the file */
@@ -71,16 +71,14 @@ typedef struct dnsd_lookup {
 
 /* Looks name up (any letter case). DNSD_ENOTFOUND when name is not at or
  * below the apex. Never allocates. */
-int dnsd_zone_lookup(const dnsd_zone *z, const uint8_t *name,
-                     dnsd_lookup *r);
+int dnsd_zone_lookup(const dnsd_zone *z, const uint8_t *name, dnsd_lookup *r);
 /* Exact match only. */
 const dnsd_node *dnsd_zone_find(const dnsd_zone *z, const uint8_t *name);
 /* The same two for a name prepared as a lookup key (name.h): the query
  * path prepares its name once for the zone database and the zone. */
 int dnsd_zone_lookup_key(const dnsd_zone *z, const dnsd_name_key *k,
                          dnsd_lookup *r);
-const dnsd_node *dnsd_zone_find_key(const dnsd_zone *z,
-                                    const dnsd_name_key *k);
+const dnsd_node *dnsd_zone_find_key(const dnsd_zone *z, const dnsd_name_key *k);
 
 /* Prefetching for a batch of lookups. In a zone larger than the cache a
  * lookup waits on three loads, each needing the one before (hash slot,
@@ -141,16 +139,15 @@ void dnsd_zone_builder_free(dnsd_zone_builder *b);
 
 /* Parses a zone file and builds a version: zonefile parse + builder.
  * o->origin is the zone's origin. Same returns as the two steps. */
-int dnsd_zone_load(const char *path, const dnsd_zf_opts *o,
-                   unsigned *warnings, dnsd_zone **out);
+int dnsd_zone_load(const char *path, const dnsd_zf_opts *o, unsigned *warnings,
+                   dnsd_zone **out);
 
 /* A zone database: an immutable set of zone versions (each referenced).
  * dnsd_zonedb_new takes a reference on each zone given. */
 dnsd_zonedb *dnsd_zonedb_new(dnsd_zone *const *zones, size_t n);
 void dnsd_zonedb_free(dnsd_zonedb *db); /* drops its references */
 /* The zone whose origin is the longest suffix of name, or NULL. */
-const dnsd_zone *dnsd_zonedb_find(const dnsd_zonedb *db,
-                                  const uint8_t *name);
+const dnsd_zone *dnsd_zonedb_find(const dnsd_zonedb *db, const uint8_t *name);
 /* The same for suffix `from` of a lookup key (0: the whole name; 1: its
  * parent...), from <= k->labels. */
 const dnsd_zone *dnsd_zonedb_find_key(const dnsd_zonedb *db,

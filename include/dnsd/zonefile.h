@@ -62,16 +62,16 @@ typedef int (*dnsd_zf_read_fn)(void *ctx, const char *path, char **buf,
                                size_t *len);
 
 typedef struct dnsd_zf_opts {
-	const uint8_t *origin;   /* initial $ORIGIN (required) */
-	uint32_t default_ttl;    /* used before any $TTL (0: SOA MINIMUM rule
-	                            as BIND: error "no TTL" unless SOA seen) */
-	const char *root_dir;    /* $INCLUDE may not leave this directory
-	                            (NULL: the top file's directory) */
-	unsigned max_errors;     /* stop after this many (0: 100) */
+	const uint8_t *origin;      /* initial $ORIGIN (required) */
+	uint32_t default_ttl;       /* used before any $TTL (0: SOA MINIMUM rule
+	                               as BIND: error "no TTL" unless SOA seen) */
+	const char *root_dir;       /* $INCLUDE may not leave this directory
+	                               (NULL: the top file's directory) */
+	unsigned max_errors;        /* stop after this many (0: 100) */
 	unsigned max_include_depth; /* 0: 8 */
-	dnsd_diag_fn diag;       /* NULL: print to stderr */
+	dnsd_diag_fn diag;          /* NULL: print to stderr */
 	void *diag_ctx;
-	dnsd_zf_read_fn read;    /* NULL: the file system */
+	dnsd_zf_read_fn read; /* NULL: the file system */
 	void *read_ctx;
 } dnsd_zf_opts;
 

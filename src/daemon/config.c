@@ -905,8 +905,7 @@ static const struct cfg_directive cfg_table[] = {
     ROW("primary", R_SEC | R_LE, false, cfg_parse_primary, cfg_print_primary),
     /* a primary takes keys from here too, beside its key files */
     ROW("key", R_ALL, true, cfg_parse_key, cfg_print_key),
-    ROW("keys-file", R_ALL, true, cfg_parse_keys_file,
-        cfg_print_keys_file),
+    ROW("keys-file", R_ALL, true, cfg_parse_keys_file, cfg_print_keys_file),
     ROW("acme-directory", R_LE, false, cfg_parse_string, cfg_print_string,
         F(acme_directory), .valid = cfg_valid_http_url,
         .expect = "an https:// or http:// URL"),

@@ -35,7 +35,8 @@ static int tap_run, tap_failed;
 		tap_run++;                                                     \
 		if (!tap_a_ || strcmp(tap_a_, tap_b_) != 0) {                  \
 			tap_failed++;                                          \
-			fprintf(stderr, "%s:%d: %s == \"%s\", expected \"%s\"\n", \
+			fprintf(stderr,                                        \
+			        "%s:%d: %s == \"%s\", expected \"%s\"\n",      \
 			        __FILE__, __LINE__, #a,                        \
 			        tap_a_ ? tap_a_ : "(null)", tap_b_);           \
 		}                                                              \
