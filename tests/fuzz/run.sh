@@ -2,6 +2,8 @@
 # Fuzzes every libFuzzer target of a -DDNSD_FUZZ=ON build for SECONDS each,
 # starting from a copy of its seed corpus (the corpus in the tree is not
 # written). Exits non-zero when a target finds a crash, leak or hang.
+# The seed is fixed (FUZZ_SEED, default 1) so a CI run repeats a prefix of
+# what a longer run with the same seed already went through.
 #   tests/fuzz/run.sh BUILD_DIR [SECONDS]
 set -euo pipefail
 build=${1:?usage: run.sh BUILD_DIR [SECONDS]}
@@ -18,7 +20,7 @@ for bin in "$build"/tests/fuzz_*; do
 	mkdir -p "$work/$corpus"
 	cp -r "$src/corpus/$corpus/." "$work/$corpus/"
 	echo "== $name: ${secs}s"
-	if ! (cd "$work" && "$bin" -max_total_time="$secs" -timeout=10 \
+	if ! (cd "$work" && "$bin" -seed="${FUZZ_SEED:-1}" -max_total_time="$secs" -timeout=10 \
 		-rss_limit_mb=2048 -print_final_stats=1 "$work/$corpus" \
 		>"$work/$name.log" 2>&1); then
 		tail -40 "$work/$name.log"
