@@ -6,6 +6,7 @@
  * could not be read in --git mode), 2 usage error. */
 #include <dnsd/err.h>
 #include <dnsd/keys.h>
+#include <dnsd/keystore.h>
 #include <dnsd/name.h>
 #include <dnsd/rrtype.h>
 #include <dnsd/wire.h>
@@ -438,24 +439,6 @@ static bool check_zone(const struct cfg *cfg, const char *path,
 
 /* ---- key files -------------------------------------------------------- */
 
-static const char *alg_name(uint8_t alg)
-{
-	static const struct {
-		uint8_t alg;
-		const char *name;
-	} algs[] = {
-	    {DNSD_ALG_HMAC_SHA1, "hmac-sha1"},
-	    {DNSD_ALG_HMAC_SHA224, "hmac-sha224"},
-	    {DNSD_ALG_HMAC_SHA256, "hmac-sha256"},
-	    {DNSD_ALG_HMAC_SHA384, "hmac-sha384"},
-	    {DNSD_ALG_HMAC_SHA512, "hmac-sha512"},
-	};
-	for (size_t i = 0; i < sizeof(algs) / sizeof(algs[0]); i++)
-		if (algs[i].alg == alg)
-			return algs[i].name;
-	return "unknown";
-}
-
 /* Key names and algorithms only: secrets are never printed. */
 static void print_keys(FILE *out, const dnsd_keylist *l)
 {
@@ -464,8 +447,9 @@ static void print_keys(FILE *out, const dnsd_keylist *l)
 	for (size_t i = 0; i < l->count; i++) {
 		if (dnsd_name_to_text(l->keys[i].name, name, sizeof(name)) < 0)
 			continue;
+		const char *alg = dnsd_key_alg_hmac(l->keys[i].alg);
 		fprintf(out, "%s %s %u-octet secret\n", name,
-		        alg_name(l->keys[i].alg), l->keys[i].secret_len);
+		        alg ? alg : "unknown", l->keys[i].secret_len);
 	}
 }
 
