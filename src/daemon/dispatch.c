@@ -54,27 +54,37 @@ static size_t dispatch_query(dnsd_worker *w, dnsd_request *r, uint8_t *out,
 	return len;
 }
 
-static size_t dispatch_notify(dnsd_worker *w, dnsd_request *r, uint8_t *out,
-                              size_t cap)
+typedef size_t (*dispatch_role_fn)(dnsd_server *s, void *state, dnsd_request *r,
+                                   uint8_t *out, size_t cap);
+
+/* NOTIFY and UPDATE: the role's callback when it has one, else `absent`
+ * (the rcode for a role that does not take this opcode). */
+static size_t dispatch_role(dnsd_worker *w, dnsd_request *r,
+                            dispatch_role_fn fn, int absent, uint8_t *out,
+                            size_t cap)
 {
-	const dnsd_server *s = w->server;
-	if (!s->role || !s->role->on_notify)
-		return dispatch_error(w, r, DNSD_RCODE_NOTIMP, out, cap);
+	if (!fn)
+		return dispatch_error(w, r, absent, out, cap);
 	/* A role only ever sees requests that parsed. */
 	if (r->perr < 0)
 		return dispatch_error(w, r, DNSD_RCODE_FORMERR, out, cap);
-	return s->role->on_notify(w->server, s->role_state, r, out, cap);
+	return fn(w->server, w->server->role_state, r, out, cap);
+}
+
+static size_t dispatch_notify(dnsd_worker *w, dnsd_request *r, uint8_t *out,
+                              size_t cap)
+{
+	const dnsd_role *role = w->server->role;
+	return dispatch_role(w, r, role ? role->on_notify : NULL,
+	                     DNSD_RCODE_NOTIMP, out, cap);
 }
 
 static size_t dispatch_update(dnsd_worker *w, dnsd_request *r, uint8_t *out,
                               size_t cap)
 {
-	const dnsd_server *s = w->server;
-	if (!s->role || !s->role->on_update)
-		return dispatch_error(w, r, DNSD_RCODE_REFUSED, out, cap);
-	if (r->perr < 0)
-		return dispatch_error(w, r, DNSD_RCODE_FORMERR, out, cap);
-	return s->role->on_update(w->server, s->role_state, r, out, cap);
+	const dnsd_role *role = w->server->role;
+	return dispatch_role(w, r, role ? role->on_update : NULL,
+	                     DNSD_RCODE_REFUSED, out, cap);
 }
 
 static size_t dispatch_notimp(dnsd_worker *w, dnsd_request *r, uint8_t *out,
