@@ -128,6 +128,34 @@ static size_t dispatch_sign(dnsd_tsig_ctx *tc, uint8_t *out, size_t n,
 	return s > 0 ? (size_t)s : 0;
 }
 
+/* Failed TSIG verifications logged per second and worker: anyone can
+ * send bad signatures as fast as the network allows, and the log must
+ * not grow with them. */
+#define DISPATCH_TSIG_LOG_PER_SEC 10
+
+/* Whether worker w may log one more failed TSIG now. The first line
+ * after lines were left out says how many. */
+static bool dispatch_tsig_log_ok(dnsd_worker *w)
+{
+	int64_t now = (int64_t)time(NULL);
+	if (now != w->tsig_log_sec) {
+		w->tsig_log_sec = now;
+		w->tsig_log_lines = 0;
+	}
+	if (w->tsig_log_lines >= DISPATCH_TSIG_LOG_PER_SEC) {
+		w->tsig_log_dropped++;
+		return false;
+	}
+	w->tsig_log_lines++;
+	if (w->tsig_log_dropped) {
+		log_info("TSIG: %lu failed verifications not logged (at most "
+		         "%d a second)",
+		         w->tsig_log_dropped, DISPATCH_TSIG_LOG_PER_SEC);
+		w->tsig_log_dropped = 0;
+	}
+	return true;
+}
+
 /* RFC 8945 §5.2 for a request that parsed and carries a TSIG (one that
  * did not parse is FORMERR whatever it carries), before any row sees
  * it: key, MAC, time, replay (not for QUERY). True when the request goes on
@@ -152,16 +180,19 @@ static bool dispatch_tsig(dnsd_worker *w, dnsd_request *r, dnsd_tsig_ctx *tc,
 		return true;
 	}
 	char peer[64], key[DNSD_NAME_TEXT_MAX];
+	bool log = dispatch_tsig_log_ok(w);
 	if (tc->rcode == DNSD_RCODE_FORMERR) {
-		log_info("TSIG from %s: malformed, FORMERR",
-		         log_peer(r->peer, peer, sizeof(peer)));
+		if (log)
+			log_info("TSIG from %s: malformed, FORMERR",
+			         log_peer(r->peer, peer, sizeof(peer)));
 		*n = dispatch_error(w, r, DNSD_RCODE_FORMERR, out, cap);
 		return false;
 	}
-	log_info("TSIG from %s key %s: %s",
-	         log_peer(r->peer, peer, sizeof(peer)),
-	         log_name(tc->req_key, key, sizeof(key)),
-	         dnsd_tsig_error_name(tc->error));
+	if (log)
+		log_info("TSIG from %s key %s: %s",
+		         log_peer(r->peer, peer, sizeof(peer)),
+		         log_name(tc->req_key, key, sizeof(key)),
+		         dnsd_tsig_error_name(tc->error));
 	size_t room = dispatch_room(w, r, cap, dnsd_tsig_reserve(tc));
 	*n = dispatch_sign(
 	    tc, out, dispatch_error(w, r, DNSD_RCODE_NOTAUTH, out, room), cap);

@@ -40,6 +40,10 @@ typedef struct dnsd_worker {
 	_Atomic uint64_t seen_gen;   /* generation of the snapshot in use */
 	dnsd_arena scratch;          /* reset after each response */
 	struct dnsd_net_worker *net; /* the listeners' per-worker state */
+	/* dispatch.c: failed TSIG verifications logged this second */
+	int64_t tsig_log_sec;
+	unsigned tsig_log_lines;
+	unsigned long tsig_log_dropped; /* not logged since the last line */
 	/* server.c */
 	pthread_t thread;
 	bool running;

@@ -46,6 +46,28 @@ check "BADKEY logged" \
 	has "$tmp/log" "TSIG from 127.0.0.1#[0-9]* key nobody.example.org.: BADKEY"
 check "the NOTIFY logged" \
 	has "$tmp/log" "NOTIFY in zone example.org from 127.0.0.1#[0-9]* key $KEY. serial 77"
+# a flood of bad signatures: at most a few log lines a second, and the
+# next line logged says how many were left out
+$PY - "$PORT" <<'PYEOF'
+import sys, socket, time, dns.message, dns.tsigkeyring
+ring = dns.tsigkeyring.from_text({"flood.example.org.": ("hmac-sha256", "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=")})
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.settimeout(2)
+def bad():
+    q = dns.message.make_query("www.example.org", "A")
+    q.use_tsig(ring, keyname="flood.example.org.")
+    s.sendto(q.to_wire(), ("127.0.0.1", int(sys.argv[1])))
+    s.recv(65535)
+for _ in range(100):
+    bad()
+time.sleep(1.2)
+bad()
+PYEOF
+flood=$(grep -c "key flood.example.org.: BADKEY" "$tmp/log")
+check "a flood of 101 bad TSIGs is not logged line by line ($flood lines)" \
+	[ "$flood" -lt 101 ]
+check "the lines left out are counted" \
+	has "$tmp/log" "TSIG: [0-9]* failed verifications not logged"
 kill "$pid"
 wait "$pid"
 st=$?
