@@ -549,11 +549,15 @@ void dnsd_zone_builder_free(dnsd_zone_builder *b)
 
 static int file_index(dnsd_zone_builder *b, const char *file, uint32_t *idx)
 {
-	if (file == b->last_file && b->nfiles) {
+	const char *f = file ? file : "";
+	/* The pointer alone is not enough: a caller may reuse a buffer (or
+	 * a freed name's address) for another file; the name check costs
+	 * one short strcmp per record. */
+	if (file == b->last_file && b->nfiles &&
+	    strcmp(b->files[b->cur_file], f) == 0) {
 		*idx = b->cur_file;
 		return 0;
 	}
-	const char *f = file ? file : "";
 	for (uint32_t i = 0; i < b->nfiles; i++)
 		if (strcmp(b->files[i], f) == 0) {
 			b->last_file = file;

@@ -309,6 +309,31 @@ static void test_check_class_and_meta(void)
 	CHECK(has_diag("error f:3: type OPT is not zone data"));
 }
 
+/* A caller that reuses one buffer for another file's name must get the
+ * new name in diagnostics, not the one first seen at that address. */
+static void test_file_name_buffer_reused(void)
+{
+	diags[0] = 0;
+	dnsd_zone_builder *b = dnsd_zone_builder_new(N("example.org."));
+	char file[8] = "one";
+	add(b, "example.org.", DNSD_TYPE_SOA, 60, soa_rdata, sizeof soa_rdata,
+	    file, 1);
+	memcpy(file, "two", 4);
+	dnsd_zf_rr rr = {N("txt.example.org."),
+	                 DNSD_TYPE_TXT,
+	                 DNSD_CLASS_CH,
+	                 60,
+	                 (const uint8_t *)"\1x",
+	                 2,
+	                 file,
+	                 2};
+	CHECK_INT(dnsd_zone_builder_add(b, &rr), 0);
+	dnsd_zone *z;
+	CHECK_INT(dnsd_zone_builder_finish(b, collect, NULL, NULL, &z),
+	          DNSD_EZONE);
+	CHECK(has_diag("error two:2: class CH not supported (only IN)"));
+}
+
 static void test_check_cname(void)
 {
 	dnsd_zone *z;
@@ -916,6 +941,7 @@ int main(void)
 	test_check_soa();
 	test_check_out_of_zone();
 	test_check_class_and_meta();
+	test_file_name_buffer_reused();
 	test_check_cname();
 	test_check_targets();
 	test_check_ttl();
