@@ -3,6 +3,7 @@
  * algorithm and a name inside the file's zone. Diagnostics go through the
  * parser with secrets masked; secrets are wiped when a list is freed or a
  * file is refused. */
+#include "keys_priv.h"
 #include "zonefile_priv.h"
 #include <dnsd/err.h>
 #include <dnsd/keys.h>
@@ -62,7 +63,7 @@ static const dnsd_token *field_tok(const dnsd_zf_rec *r, size_t i)
 	return i < r->nrdata ? &r->rdata[i] : &r->rdata[r->nrdata - 1];
 }
 
-static int key_append(dnsd_keylist *l, const dnsd_key *k)
+int dnsd_keylist_append(dnsd_keylist *l, const dnsd_key *k)
 {
 	if (l->count == l->cap) {
 		size_t nc = l->cap ? l->cap * 2 : 8;
@@ -81,6 +82,13 @@ static int key_append(dnsd_keylist *l, const dnsd_key *k)
 	}
 	l->keys[l->count++] = *k;
 	return 0;
+}
+
+void dnsd_keylist_truncate(dnsd_keylist *l, size_t count)
+{
+	if (l->count > count)
+		wipe(&l->keys[count], (l->count - count) * sizeof *l->keys);
+	l->count = count;
 }
 
 static int key_record(void *ctx, dnsd_zf_parser *p, const dnsd_zf_rec *r)
@@ -163,7 +171,7 @@ static int key_record(void *ctx, dnsd_zf_parser *p, const dnsd_zf_rec *r)
 		wipe(&k, sizeof k);
 		return 0;
 	}
-	int err = key_append(kl->l, &k);
+	int err = dnsd_keylist_append(kl->l, &k);
 	wipe(&k, sizeof k);
 	return err;
 }
@@ -191,10 +199,7 @@ int dnsd_keyfile_load(const char *path, const uint8_t *zone,
 	                          &kl, res);
 	if (r != 0) {
 		/* a file with errors gives no keys at all */
-		if (l->count > start)
-			wipe(&l->keys[start],
-			     (l->count - start) * sizeof *l->keys);
-		l->count = start;
+		dnsd_keylist_truncate(l, start);
 	}
 	return r;
 }

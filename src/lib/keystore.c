@@ -3,6 +3,7 @@
  * scheme (operation label, zone part, encoded addresses), and the text
  * forms of keys: NAME:ALG:SECRET, BIND key clauses, key files. Secrets
  * are wiped wherever a copy dies. */
+#include "keys_priv.h"
 #include <dnsd/err.h>
 #include <dnsd/keystore.h>
 
@@ -716,24 +717,7 @@ static int bind_clause(bind_lex *l, dnsd_keylist *list)
 		r = DNSD_ESYNTAX;
 		goto out;
 	}
-	/* append, wiping the old block (keys.c's rule) */
-	if (list->count == list->cap) {
-		size_t nc = list->cap ? list->cap * 2 : 4;
-		dnsd_key *nk = calloc(nc, sizeof *nk);
-		if (!nk) {
-			r = DNSD_ENOMEM;
-			goto out;
-		}
-		if (list->count)
-			memcpy(nk, list->keys, list->count * sizeof *nk);
-		if (list->keys)
-			explicit_bzero(list->keys, list->cap * sizeof *nk);
-		free(list->keys);
-		list->keys = nk;
-		list->cap = nc;
-	}
-	list->keys[list->count++] = k;
-	r = 0;
+	r = dnsd_keylist_append(list, &k);
 out:
 	explicit_bzero(&k, sizeof k);
 	return r;
@@ -761,10 +745,7 @@ int dnsd_key_parse_bind(const char *text, size_t len, dnsd_keylist *l,
 			break;
 	}
 	if (r < 0) {
-		if (l->count > start)
-			explicit_bzero(&l->keys[start],
-			               (l->count - start) * sizeof *l->keys);
-		l->count = start;
+		dnsd_keylist_truncate(l, start);
 		return r;
 	}
 	return 0;
