@@ -53,8 +53,14 @@ typedef enum dnsd_verdict {
  * - ANY over UDP (RFC 8482): the one RRset of the lowest type at the
  *   node; over TCP all of them.
  * - Positive answers carry no NS in authority (minimal responses).
- * - Additional: A and AAAA of NS, MX and SRV targets (authoritative data
- *   of any served zone; glue only for NS, from the NS's own zone).
+ * - Additional: A and AAAA of NS, MX and SRV targets.
+ *   - Referral: from the referring zone only: its glue, in-domain (below
+ *     the cut) and sibling (below another cut of that zone, RFC 9471),
+ *     and its own authoritative addresses. A name server that lives in
+ *     another served zone is not glue and is left out (as NSD and Knot;
+ *     resolvers would discard it).
+ *   - Answer of type NS, MX or SRV (and ANY): authoritative data of any
+ *     served zone, and glue of the zone of the NS RRset.
  *   In-domain glue of a referral goes first and sets TC when it does not
  *   fit (RFC 9471 §3.1); anything else is dropped from the end, no TC.
  * - Truncation: whole RRsets only in answer and authority; the first

@@ -64,6 +64,7 @@ static inline void be16(uint8_t *p, uint16_t v)
 enum {
 	ADDL_NS = 1 << 0,       /* from an NS RRset: glue may be used */
 	ADDL_REQUIRED = 1 << 1, /* in-domain glue of a referral (RFC 9471) */
+	ADDL_REFERRAL = 1 << 2, /* from a referral: the zone's own data only */
 };
 
 typedef struct addl_item {
@@ -222,8 +223,10 @@ static void queue_target(ans *a, uint16_t type, const uint8_t *rdata,
 	if (type == DNSD_TYPE_NS) {
 		it->flags |= ADDL_NS;
 		const uint8_t *last;
-		if (a->referral_cut >= 0 &&
-		    before_suffix(it->name, dnsd_name_len(it->name), &a->key,
+		if (a->referral_cut < 0)
+			return;
+		it->flags |= ADDL_REFERRAL;
+		if (before_suffix(it->name, dnsd_name_len(it->name), &a->key,
 		                  (unsigned)a->referral_cut, &last) >= 0)
 			it->flags |= ADDL_REQUIRED;
 	}
@@ -626,8 +629,12 @@ static void resolve(ans *a)
 	}
 }
 
-/* A and AAAA of one target: authoritative data of any served zone, or
- * glue of the zone whose NS named it. False when out of room. */
+/* A and AAAA of one target. For a referral: the referring zone's own
+ * data only, its glue (in-domain and sibling, RFC 9471) or its
+ * authoritative addresses; a name server in another zone served here is
+ * not glue (resolvers discard it, NSD and Knot leave it out). For an
+ * answer: authoritative data of any served zone, or glue of the zone
+ * whose NS named it. False when out of room. */
 static bool add_addresses(ans *a, addl_item *it, const dnsd_node **done,
                           unsigned *ndone)
 {
@@ -640,6 +647,8 @@ static bool add_addresses(ans *a, addl_item *it, const dnsd_node **done,
 	const dnsd_node *n = dnsd_zone_find_key(it->zone, k);
 	if (!n ||
 	    ((dnsd_node_flags(n) & DNSD_NODE_GLUE) && !(it->flags & ADDL_NS))) {
+		if (it->flags & ADDL_REFERRAL)
+			return true;
 		const dnsd_zone *tz = dnsd_zonedb_find_key(a->db, k, 0);
 		if (!tz || tz == it->zone)
 			return true;

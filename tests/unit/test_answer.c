@@ -495,12 +495,12 @@ static void test_delegation(void)
 	CHECK_INT(count(0), 0);
 	CHECK(has(1, "example.com. 300 SOA"));
 
-	/* an NS target in another served zone: its authoritative address */
+	/* an NS target in another served zone is not glue: left out */
 	ask("nods.example.com.", DNSD_TYPE_A, NULL);
 	CHECK(!flag(DNSD_FLAG_AA));
 	CHECK_INT(count(1), 1);
-	CHECK_INT(count(2), 1);
-	CHECK(has(2, "ns.example.net. 300 A 198.51.100.53"));
+	CHECK(has(1, "nods.example.com. 3600 NS ns.example.net."));
+	CHECK_INT(count(2), 0);
 
 	/* RFC 9471: in-domain glue that does not fit sets TC */
 	ask("www.manyns.example.com.", DNSD_TYPE_A, NULL);
@@ -512,6 +512,70 @@ static void test_delegation(void)
 	CHECK(!flag(DNSD_FLAG_TC));
 	CHECK_INT(count(1), 12);
 	CHECK_INT(count(2), 24);
+}
+
+/* Referrals carry the referring zone's own glue only (RFC 9471);
+ * answers of type NS and MX carry addresses from any served zone. */
+static void test_referral_glue(void)
+{
+	/* in-domain glue: kept */
+	ask("www.mixed.example.org.", DNSD_TYPE_A, NULL);
+	CHECK_INT(rcode(), DNSD_RCODE_NOERROR);
+	CHECK(!flag(DNSD_FLAG_AA) && !flag(DNSD_FLAG_TC));
+	CHECK_INT(count(0), 0);
+	CHECK_INT(count(1), 2);
+	CHECK(has(1, "mixed.example.org. 900 NS ns.mixed.example.org."));
+	CHECK(has(1, "mixed.example.org. 900 NS www.example.com."));
+	CHECK(has(2, "ns.mixed.example.org. 900 A 203.0.113.1"));
+	CHECK(has(2, "ns.mixed.example.org. 900 AAAA 2001:db8:113::1"));
+	/* its other name server lives in example.com: not glue */
+	CHECK_INT(count(2), 2);
+
+	/* sibling glue of the same zone and the zone's own address: kept */
+	ask("www.sib.example.org.", DNSD_TYPE_A, NULL);
+	CHECK(!flag(DNSD_FLAG_AA));
+	CHECK_INT(count(1), 2);
+	CHECK(has(2, "ns.mixed.example.org. 900 A 203.0.113.1"));
+	CHECK(has(2, "ns.mixed.example.org. 900 AAAA 2001:db8:113::1"));
+	CHECK(has(2, "ns.example.org. 900 A 203.0.113.53"));
+	CHECK_INT(count(2), 3);
+
+	/* every name server in another served zone: no additional at all,
+	 * at the cut, below it, over TCP, and at the end of a CNAME chain */
+	qopts tcp = {.tcp = true};
+	const char *names[] = {"cross.example.org.", "www.cross.example.org.",
+	                       "tocross.example.org."};
+	for (unsigned i = 0; i < 3; i++) {
+		ask(names[i], DNSD_TYPE_A, i == 1 ? &tcp : NULL);
+		CHECK_INT(rcode(), DNSD_RCODE_NOERROR);
+		CHECK(!flag(DNSD_FLAG_TC));
+		CHECK_INT(count(1), 2);
+		CHECK(has(1, "cross.example.org. 900 NS ns1.example.com."));
+		CHECK(has(1, "cross.example.org. 900 NS ns.example.net."));
+		CHECK_INT(count(2), 0);
+	}
+	CHECK(flag(DNSD_FLAG_AA)); /* the chain's first name is ours */
+	CHECK(has(0, "tocross.example.org. 900 CNAME host.cross.example.org."));
+
+	/* NS answer: the addresses of a name server in another served zone
+	 * are authoritative data there, and go in */
+	ask("example.org.", DNSD_TYPE_NS, NULL);
+	CHECK(flag(DNSD_FLAG_AA));
+	CHECK_INT(count(0), 2);
+	CHECK(has(2, "ns.example.org. 900 A 203.0.113.53"));
+	CHECK(has(2, "ns1.example.com. 3600 A 192.0.2.53"));
+	CHECK(has(2, "ns1.example.com. 3600 AAAA 2001:db8::53"));
+	CHECK_INT(count(2), 3);
+	/* MX answer, the exchange in another served zone */
+	ask("example.org.", DNSD_TYPE_MX, NULL);
+	CHECK(flag(DNSD_FLAG_AA));
+	CHECK(has(0, "example.org. 900 MX 10 mail.example.net."));
+	CHECK(has(2, "mail.example.net. 300 A 198.51.100.25"));
+	CHECK_INT(count(2), 1);
+	/* and over TCP ANY, which holds the NS RRset as an answer */
+	ask("example.org.", DNSD_TYPE_ANY, &tcp);
+	CHECK(has(2, "ns1.example.com. 3600 A 192.0.2.53"));
+	CHECK(has(2, "mail.example.net. 300 A 198.51.100.25"));
 }
 
 static void test_negative(void)
@@ -827,10 +891,10 @@ static void test_inline_zone(void)
 int main(void)
 {
 	dnsd_arena_init(&arena, 0);
-	dnsd_zone *zones[3] = {load("example.com"), load("example.net"),
-	                       load("served.example.com")};
-	db = dnsd_zonedb_new(zones, 3);
-	for (int i = 0; i < 3; i++)
+	dnsd_zone *zones[4] = {load("example.com"), load("example.net"),
+	                       load("served.example.com"), load("example.org")};
+	db = dnsd_zonedb_new(zones, 4);
+	for (int i = 0; i < 4; i++)
 		dnsd_zone_unref(zones[i]);
 
 	test_positive();
@@ -838,6 +902,7 @@ int main(void)
 	test_cname();
 	test_wildcard();
 	test_delegation();
+	test_referral_glue();
 	test_negative();
 	test_additional();
 	test_any();
