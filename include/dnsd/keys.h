@@ -35,6 +35,9 @@ typedef struct dnsd_keylist {
 } dnsd_keylist;
 
 void dnsd_keylist_free(dnsd_keylist *l);
+/* Appends a copy of *k; a block the list leaves is wiped. 0 or
+ * DNSD_ENOMEM (the list unchanged). */
+int dnsd_keylist_append(dnsd_keylist *l, const dnsd_key *k);
 
 /* True when the file's base name is `_keys` or ends in `._keys`; then
  * *zone (when not NULL) gets the zone text before `._keys` ("" for

@@ -7,8 +7,6 @@
 #include <dnsd/keys.h>
 #include <stddef.h>
 
-/* Appends a copy of *k. Returns 0 or DNSD_ENOMEM (the list unchanged). */
-int dnsd_keylist_append(dnsd_keylist *l, const dnsd_key *k);
 /* Drops (and wipes) the keys from index count on: a source that failed
  * gives no keys at all. */
 void dnsd_keylist_truncate(dnsd_keylist *l, size_t count);
