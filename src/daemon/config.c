@@ -902,6 +902,8 @@ static const struct cfg_directive cfg_table[] = {
         .needs = "git-remote"),
     ROW("git-poll", R_PRI, false, cfg_parse_number, cfg_print_git_poll,
         F(git_poll), RANGE(0, 86400, "seconds"), .needs = "git-remote"),
+    ROW("git-ca-file", R_PRI, false, cfg_parse_path, cfg_print_string,
+        F(git_ca_file), .needs = "git-remote"),
     ROW("primary", R_SEC | R_LE, false, cfg_parse_primary, cfg_print_primary),
     /* a primary takes keys from here too, beside its key files */
     ROW("key", R_ALL, true, cfg_parse_key, cfg_print_key),
@@ -1302,7 +1304,7 @@ void dnsd_config_free(dnsd_config *c)
 	    &c->user,       &c->zones_dir,      &c->git_remote,
 	    &c->git_branch, &c->git_ssh_key,    &c->git_ssh_host_key,
 	    &c->git_author, &c->acme_directory, &c->acme_ca_file,
-	    &c->acme_email, &c->acme_eab};
+	    &c->acme_email, &c->acme_eab,       &c->git_ca_file};
 	for (size_t i = 0; i < sizeof(strings) / sizeof(strings[0]); i++)
 		free(*strings[i]);
 	memset(c, 0, sizeof(*c));
@@ -1369,6 +1371,7 @@ void dnsd_config_reload(dnsd_config *cur, dnsd_config *next)
 	CFG_SWAP(cur->git_ssh_key, next->git_ssh_key);
 	CFG_SWAP(cur->git_ssh_host_key, next->git_ssh_host_key);
 	CFG_SWAP(cur->git_author, next->git_author);
+	CFG_SWAP(cur->git_ca_file, next->git_ca_file);
 	CFG_SWAP(cur->acme_directory, next->acme_directory);
 	CFG_SWAP(cur->acme_ca_file, next->acme_ca_file);
 	CFG_SWAP(cur->acme_email, next->acme_email);

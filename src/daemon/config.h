@@ -46,7 +46,7 @@ typedef struct dnsd_config {
 	dnsd_listen_addr primary; /* default port: notify_port */
 	char *zones_dir;
 	char *git_remote, *git_branch, *git_ssh_key, *git_ssh_host_key,
-	    *git_author;
+	    *git_author, *git_ca_file;
 	unsigned git_poll;
 	char *acme_directory, *acme_ca_file, *acme_email, *acme_eab;
 	/* serving */

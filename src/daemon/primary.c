@@ -1,26 +1,39 @@
-/* The primary role, serving the zone files of `zones-dir DIR` read-only
- * (no UPDATE: on_update is NULL, so the dispatcher answers REFUSED). Git
- * is another source of the same role, in a later issue.
+/* The primary role: serves the zone files of a git repository
+ * (`git-remote`, cloned into WORKDIR/git, gitstore.h) or of a plain
+ * directory (`zones-dir`, read-only: no UPDATE, so the dispatcher
+ * answers REFUSED).
  *
- * Every regular file of DIR whose name does not start with '.' is a zone
- * named after the file (a trailing ".zone" dropped); `_keys` and
- * `ZONE._keys` are TSIG key files, loaded with the config's `key` and
- * `keys-file` keys into the server's key store (s->keys) and never
- * served.
+ * Which files are zones and which are key files is the layout rule of
+ * layout.h, the same for both sources. Key files (`_keys`, `ZONE._keys`)
+ * are loaded with the config's `key` and `keys-file` keys into the
+ * server's key store (s->keys) and never served.
  *
- * NOTIFY: acknowledged (NOERROR, AA) and logged when signed by a key
- * that may notify the zone (DESIGN.md key scheme); what it triggers
- * comes with the git source. As BIND answers: a zone not served here is
- * NOTAUTH, an unsigned NOTIFY or a key without notify rights for the
- * zone REFUSED (signed when the request was), a question that is not
- * one SOA FORMERR.
+ * Loading is one job (struct primary_load) run three ways: at start-up
+ * on the main thread (nothing is served yet), later on a thread of its
+ * own (the main loop and the query workers never wait for git or the
+ * parser; the result comes back through a user event and is published
+ * on the main loop), and for `dnsd -t`, printing diagnostics instead of
+ * logging. At most one job runs; what is asked meanwhile (a SIGHUP, any
+ * number of NOTIFYs, the poll timer) is folded into one job queued
+ * behind it.
  *
- * Loading is one function, primary_load(), used three ways: at start-up
- * on the main thread (nothing is served yet), on SIGHUP on a thread of
- * its own (the main loop and the query workers never wait for it; the
- * result comes back through a user event and is published on the main
- * loop), and for `dnsd -t`, printing diagnostics instead of logging. A
- * zone that fails on reload keeps its last good version. */
+ * A git job fetches and fast-forwards (gitstore_pull), then loads the
+ * commit the local branch is at. Only zone files whose blobs changed (or
+ * any file they $INCLUDE) are parsed again; the others keep the version
+ * served. A zone that fails to parse keeps its last good version, the
+ * log naming FILE:LINE:COL and the commit. A failed fetch is retried
+ * with exponential backoff (1 s doubling up to PRIMARY_BACKOFF_MAX),
+ * logged once per step; what the clone holds stays served.
+ *
+ * NOTIFY: acknowledged (NOERROR, AA) at once when signed by a key that
+ * may notify the zone (DESIGN.md key scheme), and for a git source it
+ * queues a pull (RFC 1996: the notifier does not wait for the fetch).
+ * A signed NOTIFY for a zone not served yet is acknowledged too when the
+ * key covers it (a zone just added to the repository). As BIND answers:
+ * a zone neither served nor covered is NOTAUTH, an unsigned NOTIFY or a
+ * key without notify rights for the zone REFUSED (signed when the
+ * request was), a question that is not one SOA FORMERR. */
+#include "gitstore.h"
 #include "log.h"
 #include "role.h"
 
@@ -28,6 +41,7 @@
 #include <dnsd/err.h>
 #include <dnsd/keys.h>
 #include <dnsd/keystore.h>
+#include <dnsd/layout.h>
 #include <dnsd/rrtype.h>
 #include <dnsd/tsig.h>
 
@@ -35,19 +49,52 @@
 #include <errno.h>
 #include <event2/event.h>
 #include <fcntl.h>
+#include <ftw.h>
 #include <pthread.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#define PRIMARY_BACKOFF_MAX 300 /* seconds between fetch retries, at most */
 
 static const uint8_t primary_root[1] = {0};
+
+/* A file a zone was read from (the top file or an $INCLUDE) and its blob:
+ * the zone is parsed again only when one of them changed. */
+struct primary_dep {
+	char *path;
+	git_oid id;
+};
+
+/* One zone file of the commit served, for the next load. */
+struct primary_file {
+	char *name;
+	struct primary_dep *deps;
+	size_t ndeps;
+};
+
+struct primary_files {
+	struct primary_file *f;
+	size_t n;
+};
 
 /* One run of loading: the input, what came out, and how it went. */
 struct primary_load {
 	/* in */
-	char *dir;
+	char *dir;   /* zones-dir; NULL for git */
+	gitstore *g; /* git: the clone, lent to this job */
+	bool pull;   /* git: fetch and fast-forward first */
+	bool force;  /* git: load the commit even if it is served
+	                (keys may have changed); unchanged zone files
+	                still keep their versions */
+	bool have_loaded;
+	git_oid loaded;            /* git: the commit served */
+	struct primary_files prev; /* git: its zone files */
 	char **cfg_keys; /* copies of the config's `key` values (secrets:
 	                    wiped when freed) */
 	unsigned ncfg_keys;
@@ -60,32 +107,58 @@ struct primary_load {
 	/* out */
 	dnsd_zone **zones; /* each referenced */
 	size_t nzones, cap;
-	dnsd_keylist keys; /* from the key files of DIR */
-	dnsd_keystore *ks; /* all keys: DIR's and the config's */
-	bool dir_failed;   /* DIR could not be read: nothing changes */
+	dnsd_keylist keys; /* from the key files of the source */
+	dnsd_keystore *ks; /* all keys: the source's and the config's */
+	bool dir_failed;   /* nothing could be read: nothing changes */
 	bool keys_failed;  /* a key file did not load */
 	unsigned failed;   /* zones and key files that did not load */
+	bool same;         /* git: the commit served is still the head */
+	git_oid commit;    /* git: the commit loaded */
+	char commit_hex[GIT_OID_HEXSZ + 1];
+	struct primary_files files; /* git: the zone files loaded */
+	int pull_err;               /* git: gitstore_pull's result */
+	char pull_msg[768];
+	gitstore_pull_result pr;
+	double fetch_s, load_s;
+	/* reading a git file: where its reads are recorded */
+	struct primary_file *reading;
 };
 
 struct primary {
 	dnsd_server *s;
-	struct event *done; /* a reload's result is ready */
+	struct event *done; /* a job's result is ready */
 	pthread_t thread;
-	struct primary_load *job; /* the reload running, or NULL */
-	bool again;               /* SIGHUP during a reload: run another */
+	struct primary_load *job; /* the job running, or NULL */
+	bool again_reload;        /* SIGHUP during a job */
+	bool again_pull;          /* NOTIFY, timer, retry during a job */
+	/* git */
+	gitstore *g;
+	bool have_loaded;
+	git_oid loaded;
+	struct primary_files files;
+	struct event *pull_ev;   /* a worker asks for a pull */
+	atomic_bool pull_wanted; /* set by workers before pull_ev */
+	struct event *retry;     /* backoff after a failed fetch */
+	unsigned backoff;        /* seconds; 0 after a success */
+	struct event *poll;      /* git-poll */
+	int last_err;            /* of the last fetch, for logging */
 };
+
+/* ---- diagnostics ------------------------------------------------------ */
 
 /* Diagnostics of one file: logged, or printed for -t. A key file's
  * lines hold secrets, so its diagnostics never show the line. */
 struct primary_diag {
 	bool check, secret;
-	const char *what; /* "zone example.org", "keys example.org._keys" */
+	const char *what;   /* "zone example.org", "keys example.org._keys" */
+	const char *commit; /* git: the commit's short id, else NULL */
 };
 
 static void primary_diag_cb(void *ctx, const dnsd_diag *d)
 {
 	const struct primary_diag *pd = ctx;
 	dnsd_diag copy = *d;
+	char at[32] = "";
 
 	if (pd->secret) {
 		copy.text = NULL;
@@ -95,12 +168,14 @@ static void primary_diag_cb(void *ctx, const dnsd_diag *d)
 		dnsd_diag_print(stderr, &copy);
 		return;
 	}
+	if (pd->commit != NULL)
+		snprintf(at, sizeof(at), " (commit %s)", pd->commit);
 	if (d->severity == DNSD_DIAG_ERROR)
-		log_error("%s: %s:%u:%u: %s", pd->what, d->file ? d->file : "",
-		          d->line, d->col, d->msg);
+		log_error("%s: %s:%u:%u: %s%s", pd->what,
+		          d->file ? d->file : "", d->line, d->col, d->msg, at);
 	else
-		log_warnx("%s: %s:%u:%u: %s", pd->what, d->file ? d->file : "",
-		          d->line, d->col, d->msg);
+		log_warnx("%s: %s:%u:%u: %s%s", pd->what,
+		          d->file ? d->file : "", d->line, d->col, d->msg, at);
 }
 
 /* Problems that are not a file's diagnostics: logged, or printed for
@@ -126,6 +201,84 @@ static void primary_report(const struct primary_load *l, bool error,
 		log_warnx("%s", msg);
 }
 
+static const char *primary_short(const struct primary_load *l)
+{
+	return l->dir == NULL ? l->commit_hex : NULL;
+}
+
+/* ---- the files of a load --------------------------------------------- */
+
+static void primary_files_free(struct primary_files *fs)
+{
+	for (size_t i = 0; i < fs->n; i++) {
+		for (size_t k = 0; k < fs->f[i].ndeps; k++)
+			free(fs->f[i].deps[k].path);
+		free(fs->f[i].deps);
+		free(fs->f[i].name);
+	}
+	free(fs->f);
+	fs->f = NULL;
+	fs->n = 0;
+}
+
+static struct primary_file *primary_files_add(struct primary_files *fs,
+                                              const char *name)
+{
+	struct primary_file *a = realloc(fs->f, (fs->n + 1) * sizeof(*a));
+	if (a == NULL)
+		fatalx("out of memory");
+	fs->f = a;
+	struct primary_file *f = &a[fs->n++];
+	memset(f, 0, sizeof(*f));
+	if ((f->name = strdup(name)) == NULL)
+		fatalx("out of memory");
+	return f;
+}
+
+static const struct primary_file *
+primary_files_find(const struct primary_files *fs, const char *name)
+{
+	for (size_t i = 0; i < fs->n; i++)
+		if (strcmp(fs->f[i].name, name) == 0)
+			return &fs->f[i];
+	return NULL;
+}
+
+/* gittree_src's on_read: records a file the zone being parsed read. */
+static void primary_on_read(void *ctx, const char *path, const git_oid *id)
+{
+	struct primary_load *l = ctx;
+	struct primary_file *f = l->reading;
+
+	if (f == NULL)
+		return;
+	struct primary_dep *a = realloc(f->deps, (f->ndeps + 1) * sizeof(*a));
+	if (a == NULL || (a[f->ndeps].path = strdup(path)) == NULL)
+		fatalx("out of memory");
+	git_oid_cpy(&a[f->ndeps].id, id);
+	f->deps = a;
+	f->ndeps++;
+}
+
+/* True when every file zone file `f` read is the same blob in tree. */
+static bool primary_unchanged(const struct primary_file *f, git_tree *tree)
+{
+	if (f->ndeps == 0)
+		return false;
+	for (size_t i = 0; i < f->ndeps; i++) {
+		git_tree_entry *e = NULL;
+		bool same =
+		    git_tree_entry_bypath(&e, tree, f->deps[i].path) == 0 &&
+		    git_oid_equal(git_tree_entry_id(e), &f->deps[i].id);
+		git_tree_entry_free(e);
+		if (!same)
+			return false;
+	}
+	return true;
+}
+
+/* ---- loading ---------------------------------------------------------- */
+
 static dnsd_zone *primary_find(dnsd_zone *const *zones, size_t n,
                                const uint8_t *origin)
 {
@@ -148,11 +301,32 @@ static void primary_add(struct primary_load *l, dnsd_zone *z)
 	l->zones[l->nzones++] = z;
 }
 
-static void primary_load_keys(struct primary_load *l, const char *path,
-                              const char *file, const char *zone, size_t zlen)
+static void primary_keys_failed(struct primary_load *l)
+{
+	l->failed++;
+	l->keys_failed = true;
+}
+
+/* The options to parse one file of the source with. */
+static dnsd_zf_opts primary_opts(struct primary_load *l, gittree_src *src,
+                                 const uint8_t *origin, struct primary_diag *pd)
+{
+	dnsd_zf_opts o = {.origin = origin,
+	                  .root_dir = l->dir,
+	                  .diag = primary_diag_cb,
+	                  .diag_ctx = pd};
+	if (src != NULL) {
+		o.read = gittree_read;
+		o.read_ctx = src;
+	}
+	return o;
+}
+
+static void primary_load_keys(struct primary_load *l, gittree_src *src,
+                              const char *path, const char *file, size_t zlen)
 {
 	uint8_t origin[DNSD_NAME_MAX];
-	struct primary_diag pd = {l->check, true, NULL};
+	struct primary_diag pd = {l->check, true, NULL, primary_short(l)};
 	char what[512];
 	dnsd_keylist keys = {0};
 	dnsd_zf_result res = {0};
@@ -161,65 +335,52 @@ static void primary_load_keys(struct primary_load *l, const char *path,
 	pd.what = what;
 	if (zlen == 0)
 		memcpy(origin, primary_root, 1);
-	else if (dnsd_name_from_text(zone, zlen, primary_root, origin) < 0) {
+	else if (dnsd_name_from_text(file, zlen, primary_root, origin) < 0) {
 		primary_report(l, true, "%s: the file name is not a zone name",
 		               what);
-		l->failed++;
-		l->keys_failed = true;
+		primary_keys_failed(l);
 		return;
 	}
-	dnsd_zf_opts o = {.origin = origin,
-	                  .root_dir = l->dir,
-	                  .diag = primary_diag_cb,
-	                  .diag_ctx = &pd};
+	dnsd_zf_opts o = primary_opts(l, src, origin, &pd);
 	int r = dnsd_keyfile_load(path, origin, &o, &keys, &res);
 	if (r < 0) {
 		primary_report(l, true, "%s: not loaded (%s)", what,
 		               dnsd_strerror(r));
-		l->failed++;
-		l->keys_failed = true;
+		primary_keys_failed(l);
 		dnsd_keylist_free(&keys);
 		return;
 	}
-	for (size_t i = 0; i < keys.count; i++) {
-		if (l->keys.count == l->keys.cap) {
-			/* Not realloc: dnsd_keylist_free wipes the old block.
-			 */
-			size_t cap = l->keys.cap ? l->keys.cap * 2 : 8;
-			dnsd_key *a = calloc(cap, sizeof(*a));
-			if (a == NULL)
-				fatalx("out of memory");
-			if (l->keys.count > 0)
-				memcpy(a, l->keys.keys,
-				       l->keys.count * sizeof(*a));
-			dnsd_keylist_free(&l->keys);
-			l->keys.keys = a;
-			l->keys.cap = cap;
-		}
-		l->keys.keys[l->keys.count++] = keys.keys[i];
-	}
+	for (size_t i = 0; i < keys.count; i++)
+		if (dnsd_keylist_append(&l->keys, &keys.keys[i]) < 0)
+			fatalx("out of memory");
 	dnsd_keylist_free(&keys);
 }
 
-static void primary_load_zone(struct primary_load *l, const char *path,
-                              const char *file)
+/* The zone a file name stands for, or false (reported). */
+static bool primary_zone_origin(struct primary_load *l, const char *file,
+                                size_t len, uint8_t origin[DNSD_NAME_MAX])
+{
+	if (dnsd_name_from_text(file, len, primary_root, origin) >= 0)
+		return true;
+	primary_report(l, true,
+	               "zone file %s: the file name is not a zone name, not "
+	               "served",
+	               file);
+	l->failed++;
+	return false;
+}
+
+static void primary_load_zone(struct primary_load *l, gittree_src *src,
+                              const char *path, const char *file, size_t len,
+                              git_tree *tree)
 {
 	uint8_t origin[DNSD_NAME_MAX];
 	char zname[DNSD_NAME_TEXT_MAX], what[DNSD_NAME_TEXT_MAX + 8];
-	size_t len = strlen(file);
 	unsigned warnings = 0;
 	dnsd_zone *z = NULL;
 
-	if (len > 5 && strcmp(file + len - 5, ".zone") == 0)
-		len -= 5;
-	if (dnsd_name_from_text(file, len, primary_root, origin) < 0) {
-		primary_report(l, true,
-		               "zone file %s: the file name is not a zone "
-		               "name, not served",
-		               file);
-		l->failed++;
+	if (!primary_zone_origin(l, file, len, origin))
 		return;
-	}
 	log_zone(origin, zname, sizeof(zname));
 	snprintf(what, sizeof(what), "zone %s", zname);
 	if (primary_find(l->zones, l->nzones, origin) != NULL) {
@@ -230,13 +391,30 @@ static void primary_load_zone(struct primary_load *l, const char *path,
 		l->failed++;
 		return;
 	}
-	struct primary_diag pd = {l->check, false, what};
-	dnsd_zf_opts o = {.origin = origin,
-	                  .root_dir = l->dir,
-	                  .diag = primary_diag_cb,
-	                  .diag_ctx = &pd};
-	int r = dnsd_zone_load(path, &o, &warnings, &z);
 	dnsd_zone *old = primary_find(l->old, l->nold, origin);
+	if (src != NULL) {
+		/* git: a zone whose files are the same blobs keeps its
+		 * version */
+		const struct primary_file *pf =
+		    primary_files_find(&l->prev, file);
+		struct primary_file *nf = primary_files_add(&l->files, file);
+		if (old != NULL && pf != NULL && primary_unchanged(pf, tree)) {
+			for (size_t i = 0; i < pf->ndeps; i++) {
+				l->reading = nf;
+				primary_on_read(l, pf->deps[i].path,
+				                &pf->deps[i].id);
+			}
+			l->reading = NULL;
+			dnsd_zone_ref(old);
+			primary_add(l, old);
+			return;
+		}
+		l->reading = nf;
+	}
+	struct primary_diag pd = {l->check, false, what, primary_short(l)};
+	dnsd_zf_opts o = primary_opts(l, src, origin, &pd);
+	int r = dnsd_zone_load(path, &o, &warnings, &z);
+	l->reading = NULL;
 	if (r < 0) {
 		l->failed++;
 		if (r != DNSD_ESYNTAX && r != DNSD_EZONE)
@@ -248,6 +426,10 @@ static void primary_load_zone(struct primary_load *l, const char *path,
 			               what, dnsd_zone_serial(old));
 			dnsd_zone_ref(old);
 			primary_add(l, old);
+			/* parsed again next time: the deps recorded are those
+			 * of the broken version */
+			if (src != NULL)
+				l->files.f[l->files.n - 1].ndeps = 0;
 		} else {
 			primary_report(l, true, "%s: load failed, not served",
 			               what);
@@ -260,10 +442,34 @@ static void primary_load_zone(struct primary_load *l, const char *path,
 		               "%s: serial went back from %u to %u; "
 		               "secondaries will not see this version",
 		               what, dnsd_zone_serial(old), serial);
+	else if (src != NULL && old != NULL && dnsd_zone_serial(old) == serial)
+		primary_report(l, false,
+		               "%s: the file changed but serial %u did not; "
+		               "secondaries will not see this version",
+		               what, serial);
 	if (!l->check)
 		log_info("%s: loaded serial %u (%zu records)", what, serial,
 		         dnsd_zone_record_count(z));
 	primary_add(l, z);
+}
+
+/* One top-level file of the source, by the layout rule. */
+static void primary_load_file(struct primary_load *l, gittree_src *src,
+                              const char *path, const char *name,
+                              const dnsd_layout_ignore *ig, git_tree *tree)
+{
+	size_t zlen;
+
+	switch (dnsd_layout_classify(name, ig, &zlen)) {
+	case DNSD_LAYOUT_KEYS:
+		primary_load_keys(l, src, path, name, zlen);
+		break;
+	case DNSD_LAYOUT_ZONE:
+		primary_load_zone(l, src, path, name, zlen, tree);
+		break;
+	default:
+		break;
+	}
 }
 
 static int primary_name_cmp(const void *a, const void *b)
@@ -271,8 +477,8 @@ static int primary_name_cmp(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-/* The regular files of dir not starting with '.', sorted (so logs and
- * "loaded from another file" do not depend on directory order). */
+/* The regular files of dir, sorted (so logs and "loaded from another
+ * file" do not depend on directory order). */
 static char **primary_list(const char *dir, size_t *n)
 {
 	DIR *d = opendir(dir);
@@ -285,8 +491,7 @@ static char **primary_list(const char *dir, size_t *n)
 		return NULL;
 	while ((e = readdir(d)) != NULL) {
 		struct stat st;
-		if (e->d_name[0] == '.' ||
-		    fstatat(dirfd(d), e->d_name, &st, 0) < 0 ||
+		if (fstatat(dirfd(d), e->d_name, &st, 0) < 0 ||
 		    !S_ISREG(st.st_mode))
 			continue;
 		if (*n == cap) {
@@ -309,17 +514,131 @@ static char **primary_list(const char *dir, size_t *n)
 	return names;
 }
 
-static void primary_load_dir(struct primary_load *l);
-
-static void primary_keys_failed(struct primary_load *l)
+/* The .dnsdignore of a directory, when it has one. */
+static void primary_dir_ignore(struct primary_load *l, dnsd_layout_ignore *ig)
 {
-	l->failed++;
-	l->keys_failed = true;
+	char *path, buf[65536];
+
+	if (asprintf(&path, "%s/%s", l->dir, DNSD_LAYOUT_IGNORE_FILE) < 0)
+		fatalx("out of memory");
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	free(path);
+	if (fd < 0)
+		return;
+	ssize_t n = read(fd, buf, sizeof(buf));
+	close(fd);
+	if (n > 0 && dnsd_layout_ignore_parse(buf, (size_t)n, ig) < 0)
+		fatalx("out of memory");
 }
 
-/* Fills l->ks: the keys of DIR's key files, then the config's `key`
- * lines and `keys-file` files. A name given twice with other secrets is
- * an error. Messages name keys and files, never secrets. */
+/* Loads every zone and key file of the directory l->dir. */
+static void primary_load_dir(struct primary_load *l)
+{
+	size_t n;
+	char **names = primary_list(l->dir, &n);
+	dnsd_layout_ignore ig = {0};
+
+	if (names == NULL) {
+		primary_report(l, true, "zones-dir %s: %s", l->dir,
+		               strerror(errno));
+		l->dir_failed = true;
+		l->failed++;
+		return;
+	}
+	primary_dir_ignore(l, &ig);
+	for (size_t i = 0; i < n; i++) {
+		char *path;
+		if (asprintf(&path, "%s/%s", l->dir, names[i]) < 0)
+			fatalx("out of memory");
+		primary_load_file(l, NULL, path, names[i], &ig, NULL);
+		free(path);
+		free(names[i]);
+	}
+	free(names);
+	dnsd_layout_ignore_free(&ig);
+}
+
+/* The .dnsdignore of a tree, when it has one. */
+static void primary_tree_ignore(gittree_src *src, dnsd_layout_ignore *ig)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	void (*on_read)(void *, const char *, const git_oid *) = src->on_read;
+
+	src->on_read = NULL;
+	if (gittree_read(src, DNSD_LAYOUT_IGNORE_FILE, &buf, &len) == 0 &&
+	    dnsd_layout_ignore_parse(buf, len, ig) < 0)
+		fatalx("out of memory");
+	src->on_read = on_read;
+	free(buf);
+}
+
+static double primary_now(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* Loads every zone and key file of the commit of the local branch
+ * (after a pull when l->pull). */
+static void primary_load_git(struct primary_load *l)
+{
+	git_oid head;
+	git_commit *commit = NULL;
+	git_tree *tree = NULL;
+	dnsd_layout_ignore ig = {0};
+
+	if (l->pull) {
+		double t0 = primary_now();
+		l->pull_err = gitstore_pull(l->g, &l->pr, l->pull_msg,
+		                            sizeof(l->pull_msg));
+		l->fetch_s = primary_now() - t0;
+	}
+	if (!gitstore_head(l->g, &head)) {
+		l->dir_failed = true; /* nothing cloned yet */
+		return;
+	}
+	git_oid_cpy(&l->commit, &head);
+	git_oid_tostr(l->commit_hex, sizeof(l->commit_hex), &head);
+	l->commit_hex[7] = 0;
+	if (!l->force && l->have_loaded && git_oid_equal(&head, &l->loaded)) {
+		l->same = true;
+		return;
+	}
+	double t0 = primary_now();
+	git_repository *repo = gitstore_repo(l->g);
+	if (git_commit_lookup(&commit, repo, &head) != 0 ||
+	    git_commit_tree(&tree, commit) != 0) {
+		const git_error *e = git_error_last();
+		primary_report(l, true, "git: commit %s: %s", l->commit_hex,
+		               e ? e->message : "cannot be read");
+		l->dir_failed = true;
+		l->failed++;
+		git_commit_free(commit);
+		return;
+	}
+	gittree_src src = {repo, tree, primary_on_read, l};
+	primary_tree_ignore(&src, &ig);
+	size_t n = git_tree_entrycount(tree);
+	for (size_t i = 0; i < n; i++) {
+		const git_tree_entry *e = git_tree_entry_byindex(tree, i);
+		git_filemode_t mode = git_tree_entry_filemode(e);
+		const char *name = git_tree_entry_name(e);
+		if (mode != GIT_FILEMODE_BLOB &&
+		    mode != GIT_FILEMODE_BLOB_EXECUTABLE)
+			continue;
+		primary_load_file(l, &src, name, name, &ig, tree);
+	}
+	dnsd_layout_ignore_free(&ig);
+	git_tree_free(tree);
+	git_commit_free(commit);
+	l->load_s = primary_now() - t0;
+}
+
+/* Fills l->ks: the keys of the source's key files, then the config's
+ * `key` lines and `keys-file` files. A name given twice with other
+ * secrets is an error. Messages name keys and files, never secrets. */
 static void primary_load_store(struct primary_load *l)
 {
 	char err[600], name[DNSD_NAME_TEXT_MAX];
@@ -356,50 +675,15 @@ static void primary_load_store(struct primary_load *l)
 		}
 }
 
-/* Loads every zone and key file of l->dir, then the key store. */
+/* The whole job: the source's files, then the key store. */
 static void primary_load(struct primary_load *l)
 {
-	primary_load_dir(l);
-	primary_load_store(l);
-}
-
-/* Loads every zone and key file of l->dir. */
-static void primary_load_dir(struct primary_load *l)
-{
-	size_t n;
-	char **names = primary_list(l->dir, &n);
-
-	if (names == NULL) {
-		primary_report(l, true, "zones-dir %s: %s", l->dir,
-		               strerror(errno));
-		l->dir_failed = true;
-		l->failed++;
-		return;
-	}
-	for (size_t i = 0; i < n; i++) {
-		char *path;
-		const char *zone;
-		size_t zlen;
-		if (asprintf(&path, "%s/%s", l->dir, names[i]) < 0)
-			fatalx("out of memory");
-		if (dnsd_keyfile_name(names[i], &zone, &zlen))
-			primary_load_keys(l, path, names[i], zone, zlen);
-		else
-			primary_load_zone(l, path, names[i]);
-		free(path);
-		free(names[i]);
-	}
-	free(names);
-	/* A zone whose file went away is no longer served. */
-	for (size_t i = 0; i < l->nold; i++) {
-		const uint8_t *o = dnsd_zone_origin(l->old[i]);
-		char zname[DNSD_NAME_TEXT_MAX];
-		if (primary_find(l->zones, l->nzones, o) == NULL)
-			primary_report(l, false,
-			               "zone %s: its file is gone, no longer "
-			               "served",
-			               log_zone(o, zname, sizeof(zname)));
-	}
+	if (l->dir != NULL)
+		primary_load_dir(l);
+	else
+		primary_load_git(l);
+	if (!l->dir_failed && !l->same)
+		primary_load_store(l);
 }
 
 static void primary_load_free(struct primary_load *l)
@@ -420,6 +704,8 @@ static void primary_load_free(struct primary_load *l)
 	for (unsigned i = 0; i < l->ncfg_key_files; i++)
 		free(l->cfg_key_files[i]);
 	free(l->cfg_key_files);
+	primary_files_free(&l->prev);
+	primary_files_free(&l->files);
 	free(l->old);
 	free(l->zones);
 	free(l->dir);
@@ -430,11 +716,12 @@ static struct primary_load *primary_load_new(const dnsd_config *cfg, bool check)
 {
 	struct primary_load *l = calloc(1, sizeof(*l));
 
-	if (l == NULL || (l->dir = strdup(cfg->zones_dir)) == NULL ||
-	    (l->ks = dnsd_keystore_new()) == NULL)
+	if (l == NULL || (l->ks = dnsd_keystore_new()) == NULL)
+		fatalx("out of memory");
+	if (cfg->zones_dir != NULL && (l->dir = strdup(cfg->zones_dir)) == NULL)
 		fatalx("out of memory");
 	l->check = check;
-	/* copies: the config may be replaced while a reload thread runs */
+	/* copies: the config may be replaced while a job runs */
 	l->cfg_keys = calloc(cfg->nkeys + 1, sizeof(*l->cfg_keys));
 	l->cfg_key_files =
 	    calloc(cfg->nkeys_files + 1, sizeof(*l->cfg_key_files));
@@ -451,6 +738,78 @@ static struct primary_load *primary_load_new(const dnsd_config *cfg, bool check)
 	return l;
 }
 
+/* ---- the git source --------------------------------------------------- */
+
+static int primary_git_open(const dnsd_config *cfg, const char *dir,
+                            gitstore **g, char *err, size_t cap)
+{
+	gitstore_opts o = {.url = cfg->git_remote,
+	                   .branch = cfg->git_branch,
+	                   .ssh_key = cfg->git_ssh_key,
+	                   .host_key = cfg->git_ssh_host_key,
+	                   .ca_file = cfg->git_ca_file,
+	                   .dir = dir};
+	return gitstore_open(&o, g, err, cap);
+}
+
+static char *primary_git_dir(const dnsd_config *cfg)
+{
+	char *dir;
+	if (asprintf(&dir, "%s/git", cfg->workdir) < 0)
+		fatalx("out of memory");
+	return dir;
+}
+
+/* ---- publishing ------------------------------------------------------- */
+
+/* The log line of a git load: old and new commit, the zones that
+ * changed, and how long it took. */
+static void primary_log_pull(struct primary *p, struct primary_load *l)
+{
+	char *text = NULL, zname[DNSD_NAME_TEXT_MAX];
+	size_t len = 0;
+	FILE *f = open_memstream(&text, &len);
+	char old[GIT_OID_HEXSZ + 1] = "none";
+	unsigned changes = 0;
+
+	if (f == NULL)
+		return;
+	if (l->have_loaded) {
+		git_oid_tostr(old, sizeof(old), &l->loaded);
+		old[7] = 0;
+	}
+	fprintf(f, "pull: %s..%s (fetch %.2f s, reload %.2f s)", old,
+	        l->commit_hex, l->fetch_s, l->load_s);
+	for (size_t i = 0; i < l->nzones; i++) {
+		dnsd_zone *z = l->zones[i];
+		dnsd_zone *o =
+		    primary_find(l->old, l->nold, dnsd_zone_origin(z));
+		if (o == z)
+			continue;
+		log_zone(dnsd_zone_origin(z), zname, sizeof(zname));
+		if (o == NULL)
+			fprintf(f, "%s zone %s added serial %u",
+			        changes++ ? ";" : ":", zname,
+			        dnsd_zone_serial(z));
+		else
+			fprintf(f, "%s zone %s serial %u -> %u",
+			        changes++ ? ";" : ":", zname,
+			        dnsd_zone_serial(o), dnsd_zone_serial(z));
+	}
+	for (size_t i = 0; i < l->nold; i++) {
+		const uint8_t *o = dnsd_zone_origin(l->old[i]);
+		if (primary_find(l->zones, l->nzones, o) == NULL)
+			fprintf(f, "%s zone %s removed", changes++ ? ";" : ":",
+			        log_zone(o, zname, sizeof(zname)));
+	}
+	if (changes == 0)
+		fprintf(f, ": no zone changed");
+	fclose(f);
+	log_info("%s", text);
+	free(text);
+	(void)p;
+}
+
 /* Publishes what l loaded (its zones, its keys unless a key file failed
  * while there are keys to keep). */
 static void primary_publish(struct primary *p, struct primary_load *l)
@@ -459,6 +818,18 @@ static void primary_publish(struct primary *p, struct primary_load *l)
 
 	if (db == NULL)
 		fatalx("out of memory");
+	if (l->dir == NULL)
+		primary_log_pull(p, l);
+	else
+		for (size_t i = 0; i < l->nold; i++) {
+			const uint8_t *o = dnsd_zone_origin(l->old[i]);
+			char zname[DNSD_NAME_TEXT_MAX];
+			if (primary_find(l->zones, l->nzones, o) == NULL)
+				log_warnx(
+				    "zone %s: its file is gone, no longer "
+				    "served",
+				    log_zone(o, zname, sizeof(zname)));
+		}
 	dnsd_server_publish(p->s, db);
 	if (l->keys_failed && dnsd_keystore_count(p->s->keys) > 0)
 		log_warnx("keys: a key file did not load, keeping the "
@@ -470,29 +841,11 @@ static void primary_publish(struct primary *p, struct primary_load *l)
 	         l->nzones == 1 ? "" : "s", nkeys, nkeys == 1 ? "" : "s");
 }
 
-/* Zones come from zones-dir; git-remote is another issue. */
-static bool primary_source_ok(const dnsd_config *cfg)
-{
-	if (cfg->zones_dir != NULL)
-		return true;
-	log_error("%s: git-remote is not implemented in this version of "
-	          "dnsd; use zones-dir",
-	          cfg->path);
-	return false;
-}
+/* ---- jobs ------------------------------------------------------------- */
 
-static int primary_check(const dnsd_config *cfg)
-{
-	if (!primary_source_ok(cfg))
-		return -1;
-	struct primary_load *l = primary_load_new(cfg, true);
-	primary_load(l);
-	int r = l->failed ? -1 : 0;
-	primary_load_free(l);
-	return r;
-}
+static void primary_job_start(struct primary *p, bool pull, bool force);
 
-static void *primary_reload_main(void *arg)
+static void *primary_job_main(void *arg)
 {
 	struct primary *p = arg;
 
@@ -502,7 +855,78 @@ static void *primary_reload_main(void *arg)
 	return NULL;
 }
 
-static void primary_reload_start(struct primary *p)
+/* The retry timer after a failed fetch: 1 s, doubling, at most
+ * PRIMARY_BACKOFF_MAX. */
+static void primary_backoff(struct primary *p, struct primary_load *l)
+{
+	p->backoff = p->backoff ? p->backoff * 2 : 1;
+	if (p->backoff > PRIMARY_BACKOFF_MAX)
+		p->backoff = PRIMARY_BACKOFF_MAX;
+	log_error("%s; retrying in %u s", l->pull_msg, p->backoff);
+	struct timeval tv = {.tv_sec = p->backoff};
+	evtimer_add(p->retry, &tv);
+}
+
+/* What a finished git job means for the fetch schedule. */
+static void primary_job_fetched(struct primary *p, struct primary_load *l)
+{
+	if (!l->pull)
+		return;
+	if (l->pull_err < 0) {
+		primary_backoff(p, l);
+		p->last_err = l->pull_err;
+		return;
+	}
+	if (p->backoff > 0)
+		log_info("git-remote %s: reachable again",
+		         p->s->cfg->git_remote);
+	p->backoff = 0;
+	p->last_err = 0;
+	evtimer_del(p->retry);
+	if (l->pr.diverged)
+		log_warnx("git: the local branch %s and the remote's have "
+		          "both moved; keeping the local commits",
+		          gitstore_branch(p->g));
+	if (l->same)
+		log_debug("pull: up to date at %s (fetch %.2f s)",
+		          l->commit_hex, l->fetch_s);
+}
+
+static void primary_job_done(evutil_socket_t fd, short what, void *arg)
+{
+	struct primary *p = arg;
+	struct primary_load *l = p->job;
+
+	if (!pthread_equal(p->thread, pthread_self()))
+		pthread_join(p->thread, NULL);
+	p->job = NULL;
+	if (p->g != NULL)
+		primary_job_fetched(p, l);
+	if (l->dir_failed) {
+		if (l->dir != NULL)
+			log_error(
+			    "reload failed, every zone keeps its version");
+	} else if (!l->same) {
+		primary_publish(p, l);
+		if (l->dir == NULL) {
+			p->have_loaded = true;
+			git_oid_cpy(&p->loaded, &l->commit);
+			primary_files_free(&p->files);
+			p->files = l->files;
+			memset(&l->files, 0, sizeof(l->files));
+		}
+	}
+	primary_load_free(l);
+	if (p->again_reload || p->again_pull) {
+		bool pull = p->again_pull, force = p->again_reload;
+		p->again_reload = p->again_pull = false;
+		primary_job_start(p, pull, force);
+	}
+}
+
+/* A job over the config now in force; pull and force for git. */
+static struct primary_load *primary_job_new(struct primary *p, bool pull,
+                                            bool force)
 {
 	const dnsd_zonedb *db = atomic_load(&p->s->db);
 	struct primary_load *l = primary_load_new(p->s->cfg, false);
@@ -517,67 +941,244 @@ static void primary_reload_start(struct primary *p)
 		l->old[i] = dnsd_zonedb_at(db, i);
 		dnsd_zone_ref(l->old[i]);
 	}
-	p->job = l;
-	if (pthread_create(&p->thread, NULL, primary_reload_main, p) != 0) {
+	if (l->dir == NULL) {
+		l->g = p->g;
+		l->pull = pull;
+		l->force = force;
+		l->have_loaded = p->have_loaded;
+		git_oid_cpy(&l->loaded, &p->loaded);
+		/* a copy of the file list: the served one stays with p */
+		for (size_t i = 0; i < p->files.n; i++) {
+			struct primary_file *f =
+			    primary_files_add(&l->prev, p->files.f[i].name);
+			l->reading = f;
+			for (size_t k = 0; k < p->files.f[i].ndeps; k++)
+				primary_on_read(l, p->files.f[i].deps[k].path,
+				                &p->files.f[i].deps[k].id);
+			l->reading = NULL;
+		}
+	}
+	return l;
+}
+
+static void primary_job_start(struct primary *p, bool pull, bool force)
+{
+	if (p->job != NULL) {
+		/* one running, one queued: whatever is asked meanwhile */
+		p->again_pull |= pull;
+		p->again_reload |= force;
+		return;
+	}
+	if (p->g != NULL && pull)
+		evtimer_del(p->retry);
+	p->job = primary_job_new(p, pull, force);
+	if (pthread_create(&p->thread, NULL, primary_job_main, p) != 0) {
 		log_error("reload: cannot start a thread, reloading on the "
 		          "main loop");
-		primary_reload_main(p);
+		primary_job_main(p);
 		p->thread = pthread_self(); /* nothing to join */
 	}
 }
 
-static void primary_reload_done(evutil_socket_t fd, short what, void *arg)
+/* A worker asked for a pull (NOTIFY). */
+static void primary_pull_cb(evutil_socket_t fd, short what, void *arg)
 {
 	struct primary *p = arg;
-	struct primary_load *l = p->job;
 
-	if (!pthread_equal(p->thread, pthread_self()))
-		pthread_join(p->thread, NULL);
-	p->job = NULL;
-	if (l->dir_failed)
-		log_error("reload failed, every zone keeps its version");
-	else
-		primary_publish(p, l);
-	primary_load_free(l);
-	if (p->again) {
-		p->again = false;
-		primary_reload_start(p);
-	}
+	if (atomic_exchange(&p->pull_wanted, false))
+		primary_job_start(p, true, false);
 }
+
+static void primary_retry_cb(evutil_socket_t fd, short what, void *arg)
+{
+	primary_job_start(arg, true, false);
+}
+
+static void primary_poll_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct primary *p = arg;
+	struct timeval tv = {.tv_sec = p->s->cfg->git_poll};
+
+	primary_job_start(p, true, false);
+	if (p->s->cfg->git_poll > 0)
+		evtimer_add(p->poll, &tv);
+}
+
+/* Called on a worker thread: the pull happens on the main loop. */
+static void primary_queue_pull(struct primary *p)
+{
+	if (p->g == NULL)
+		return;
+	atomic_store(&p->pull_wanted, true);
+	event_active(p->pull_ev, EV_READ, 0);
+}
+
+/* ---- check mode ------------------------------------------------------- */
+
+static int primary_rm_cb(const char *path, const struct stat *st, int flag,
+                         struct FTW *ftw)
+{
+	return remove(path);
+}
+
+/* dnsd -t on a git source: the remote is asked for its refs; the zones
+ * checked are those of the clone in the workdir, or of a clone made in
+ * a temporary directory when there is none yet. */
+static int primary_check_git(const dnsd_config *cfg, struct primary_load *l)
+{
+	char err[1024], tmpl[] = "/tmp/dnsd-check-XXXXXX";
+	char *dir = primary_git_dir(cfg), *tmp = NULL;
+	struct stat st;
+	int rc = 0;
+
+	if (stat(dir, &st) != 0) {
+		if ((tmp = mkdtemp(tmpl)) == NULL) {
+			fprintf(stderr, "error: cannot make a temporary "
+			                "directory\n");
+			free(dir);
+			return -1;
+		}
+		free(dir);
+		if (asprintf(&dir, "%s/git", tmp) < 0)
+			fatalx("out of memory");
+	}
+	if (primary_git_open(cfg, dir, &l->g, err, sizeof(err)) < 0) {
+		fprintf(stderr, "error: %s\n", err);
+		rc = -1;
+		goto out;
+	}
+	if (tmp != NULL)
+		l->pull = true;
+	else if (gitstore_probe(l->g, err, sizeof(err)) < 0) {
+		fprintf(stderr, "error: %s\n", err);
+		rc = -1;
+	}
+	primary_load(l);
+	if (l->pull && l->pull_err < 0) {
+		fprintf(stderr, "error: %s\n", l->pull_msg);
+		rc = -1;
+	} else if (l->dir_failed) {
+		fprintf(stderr, "error: git: no commit to check\n");
+		rc = -1;
+	}
+	gitstore_close(l->g);
+	l->g = NULL;
+out:
+	if (tmp != NULL)
+		nftw(tmp, primary_rm_cb, 16, FTW_DEPTH | FTW_PHYS);
+	free(dir);
+	return rc;
+}
+
+static int primary_check(const dnsd_config *cfg)
+{
+	struct primary_load *l = primary_load_new(cfg, true);
+	int r = 0;
+
+	if (cfg->zones_dir != NULL)
+		primary_load(l);
+	else {
+		git_libgit2_init();
+		r = primary_check_git(cfg, l);
+		git_libgit2_shutdown();
+	}
+	if (l->failed)
+		r = -1;
+	primary_load_free(l);
+	return r;
+}
+
+/* ---- role callbacks --------------------------------------------------- */
 
 static int primary_reload(dnsd_server *s, void *state)
 {
 	struct primary *p = state;
 
-	if (p->job != NULL) {
-		p->again = true; /* the running one may have read old files */
-		return 0;
-	}
-	if (!primary_source_ok(s->cfg))
+	/* git: fetch too, and load every file again (keys-file, key lines
+	 * may have changed) */
+	primary_job_start(p, p->g != NULL, true);
+	return 0;
+}
+
+static void primary_free(struct primary *p)
+{
+	struct event **evs[] = {&p->done, &p->pull_ev, &p->retry, &p->poll};
+	for (size_t i = 0; i < sizeof(evs) / sizeof(evs[0]); i++)
+		if (*evs[i] != NULL)
+			event_free(*evs[i]);
+	gitstore_close(p->g);
+	primary_files_free(&p->files);
+	free(p);
+}
+
+/* Git at start-up: the clone in the workdir is served at once (a local
+ * read); the fetch then runs in the background, and with no clone yet
+ * the server answers REFUSED until it has one. */
+static int primary_start_git(struct primary *p)
+{
+	const dnsd_config *cfg = p->s->cfg;
+	char err[1024];
+	char *dir = primary_git_dir(cfg);
+	int r = primary_git_open(cfg, dir, &p->g, err, sizeof(err));
+
+	if (r < 0) {
+		log_error("%s", err);
+		free(dir);
 		return -1;
-	primary_reload_start(p);
+	}
+	p->pull_ev = event_new(p->s->base, -1, 0, primary_pull_cb, p);
+	p->retry = evtimer_new(p->s->base, primary_retry_cb, p);
+	p->poll = evtimer_new(p->s->base, primary_poll_cb, p);
+	if (p->pull_ev == NULL || p->retry == NULL || p->poll == NULL) {
+		free(dir);
+		return -1;
+	}
+	git_oid head;
+	if (gitstore_head(p->g, &head)) {
+		char hex[GIT_OID_HEXSZ + 1];
+		git_oid_tostr(hex, sizeof(hex), &head);
+		hex[7] = 0;
+		log_info("git: serving commit %s of branch %s from %s", hex,
+		         gitstore_branch(p->g), dir);
+		p->job = primary_job_new(p, false, true);
+		p->thread = pthread_self();
+		primary_load(p->job);
+		primary_job_done(-1, 0, p);
+	} else {
+		log_info("git: cloning %s into %s", cfg->git_remote, dir);
+		dnsd_zonedb *db = dnsd_zonedb_new(NULL, 0);
+		if (db == NULL)
+			fatalx("out of memory");
+		dnsd_server_publish(p->s, db);
+	}
+	free(dir);
+	primary_job_start(p, true, false);
+	if (cfg->git_poll > 0) {
+		struct timeval tv = {.tv_sec = cfg->git_poll};
+		evtimer_add(p->poll, &tv);
+	}
 	return 0;
 }
 
 static int primary_start(dnsd_server *s, void **state)
 {
-	if (!primary_source_ok(s->cfg))
-		return -1;
 	struct primary *p = calloc(1, sizeof(*p));
 	if (p == NULL)
 		return -1;
 	p->s = s;
-	p->done = event_new(s->base, -1, 0, primary_reload_done, p);
+	p->done = event_new(s->base, -1, 0, primary_job_done, p);
 	s->keys = dnsd_keystore_new();
 	if (p->done == NULL || s->keys == NULL) {
-		if (p->done != NULL)
-			event_free(p->done);
 		dnsd_keystore_free(s->keys);
 		s->keys = NULL;
-		free(p);
+		primary_free(p);
 		return -1;
 	}
 	*state = p;
+	if (s->cfg->zones_dir == NULL) {
+		git_libgit2_init();
+		return primary_start_git(p);
+	}
 	/* Nothing is served yet: loading on the main thread waits for no
 	 * one. */
 	struct primary_load *l = primary_load_new(s->cfg, false);
@@ -600,12 +1201,16 @@ static void primary_stop(dnsd_server *s, void *state)
 			pthread_join(p->thread, NULL);
 		primary_load_free(p->job);
 	}
-	event_free(p->done);
+	bool git = p->g != NULL;
+	primary_free(p);
+	if (git)
+		git_libgit2_shutdown();
 	/* the workers are stopped: no one looks keys up any more */
 	dnsd_keystore_free(s->keys);
 	s->keys = NULL;
-	free(p);
 }
+
+/* ---- NOTIFY ----------------------------------------------------------- */
 
 /* The serial of the zone's SOA in the NOTIFY's answer section, if it
  * carries one (RFC 1996 §3.7). */
@@ -645,28 +1250,45 @@ static size_t primary_notify_answer(dnsd_server *s, dnsd_request *r, int rcode,
 	return n;
 }
 
-/* A NOTIFY (worker thread): checked and logged here; the git source
- * will pull on it. */
+/* Whether a signed NOTIFY for a zone not served names a zone its key
+ * covers, on a source where zones come and go (git). */
+static bool primary_notify_new_zone(const struct primary *p,
+                                    const dnsd_request *r)
+{
+	return p->g != NULL && r->tsig != NULL &&
+	       r->q.qclass == DNSD_CLASS_IN &&
+	       dnsd_key_allows(r->tsig->key.name, DNSD_KEY_OP_NOTIFY,
+	                       r->q.qname);
+}
+
+/* A NOTIFY (worker thread): checked, logged, and for git a pull queued
+ * on the main loop. */
 static size_t primary_notify(dnsd_server *s, void *state, dnsd_request *r,
                              uint8_t *out, size_t cap)
 {
+	struct primary *p = state;
 	char zone[DNSD_NAME_TEXT_MAX], peer[64], key[DNSD_NAME_TEXT_MAX];
 
 	if (r->q.hdr.qdcount != 1 || r->q.qtype != DNSD_TYPE_SOA)
 		return primary_notify_answer(s, r, DNSD_RCODE_FORMERR, out,
 		                             cap);
 	const dnsd_zone *z = r->db ? dnsd_zonedb_find(r->db, r->q.qname) : NULL;
+	const uint8_t *origin = r->q.qname;
 	log_zone(r->q.qname, zone, sizeof(zone));
 	log_peer(r->peer, peer, sizeof(peer));
 	if (z == NULL || r->q.qclass != DNSD_CLASS_IN ||
 	    !dnsd_name_equal(dnsd_zone_origin(z), r->q.qname)) {
-		log_info("NOTIFY in zone %s from %s: not a zone of ours, "
-		         "NOTAUTH",
-		         zone, peer);
-		return primary_notify_answer(s, r, DNSD_RCODE_NOTAUTH, out,
-		                             cap);
+		if (!primary_notify_new_zone(p, r)) {
+			log_info("NOTIFY in zone %s from %s: not a zone of "
+			         "ours, NOTAUTH",
+			         zone, peer);
+			return primary_notify_answer(s, r, DNSD_RCODE_NOTAUTH,
+			                             out, cap);
+		}
+	} else {
+		origin = dnsd_zone_origin(z);
+		log_zone(origin, zone, sizeof(zone));
 	}
-	log_zone(dnsd_zone_origin(z), zone, sizeof(zone));
 	if (r->tsig == NULL) {
 		log_warnx("NOTIFY in zone %s from %s: not signed, REFUSED",
 		          zone, peer);
@@ -674,8 +1296,7 @@ static size_t primary_notify(dnsd_server *s, void *state, dnsd_request *r,
 		                             cap);
 	}
 	log_name(r->tsig->key.name, key, sizeof(key));
-	if (!dnsd_key_allows(r->tsig->key.name, DNSD_KEY_OP_NOTIFY,
-	                     dnsd_zone_origin(z))) {
+	if (!dnsd_key_allows(r->tsig->key.name, DNSD_KEY_OP_NOTIFY, origin)) {
 		log_warnx("NOTIFY in zone %s from %s key %s: the key may not "
 		          "notify this zone, REFUSED",
 		          zone, peer, key);
@@ -683,12 +1304,14 @@ static size_t primary_notify(dnsd_server *s, void *state, dnsd_request *r,
 		                             cap);
 	}
 	uint32_t serial;
-	if (primary_notify_serial(r, dnsd_zone_origin(z), &serial))
-		log_info("NOTIFY in zone %s from %s key %s serial %u", zone,
-		         peer, key, serial);
+	const char *then = p->g != NULL ? ", pull queued" : "";
+	if (primary_notify_serial(r, origin, &serial))
+		log_info("NOTIFY in zone %s from %s key %s serial %u%s", zone,
+		         peer, key, serial, then);
 	else
-		log_info("NOTIFY in zone %s from %s key %s, no serial", zone,
-		         peer, key);
+		log_info("NOTIFY in zone %s from %s key %s, no serial%s", zone,
+		         peer, key, then);
+	primary_queue_pull(p);
 	return primary_notify_answer(s, r, DNSD_RCODE_NOERROR, out, cap);
 }
 
@@ -696,8 +1319,8 @@ const dnsd_role dnsd_role_primary = {
     .name = "primary",
     .on_start = primary_start,
     .on_check = primary_check,
-    .on_notify = primary_notify, /* acknowledged; the git source pulls */
-    .on_update = NULL,           /* zones-dir is read-only: REFUSED */
+    .on_notify = primary_notify, /* acknowledged; git pulls */
+    .on_update = NULL,           /* no UPDATE yet: REFUSED */
     .on_reload = primary_reload,
     .on_stop = primary_stop,
 };

@@ -13,7 +13,10 @@
 #include <dnsd/zone.h>
 #include <dnsd/zonefile.h>
 
+#include <dnsd/layout.h>
 #include <git2.h>
+
+#include "gitstore.h"
 
 #include <getopt.h>
 #include <stdarg.h>
@@ -522,98 +525,17 @@ static bool check_file(const struct cfg *cfg, const char *path,
 
 /* ---- --git ------------------------------------------------------------ */
 
-struct git_src {
-	git_repository *repo;
-	git_tree *tree;
-};
-
-/* Resolves "." and ".." in a path inside the tree; false when it would
- * leave the tree or is absolute. */
-static bool tree_path(const char *path, char *out, size_t cap)
+/* The files checked: top-level regular files the layout rule
+ * (layout.h) makes zones or key files. Subdirectories hold $INCLUDEd
+ * files. */
+static bool checked_name(const git_tree_entry *e, const dnsd_layout_ignore *ig)
 {
-	size_t n = 0;
-
-	if (path[0] == '/')
-		return false;
-	while (*path) {
-		const char *end = strchr(path, '/');
-		size_t len = end ? (size_t)(end - path) : strlen(path);
-		if (len == 2 && path[0] == '.' && path[1] == '.') {
-			if (n == 0)
-				return false;
-			while (n > 0 && out[n - 1] != '/')
-				n--;
-			if (n > 0)
-				n--; /* the separator */
-		} else if (len > 0 && !(len == 1 && path[0] == '.')) {
-			if (n + len + 2 > cap)
-				return false;
-			if (n)
-				out[n++] = '/';
-			memcpy(out + n, path, len);
-			n += len;
-		}
-		path += len + (end ? 1 : 0);
-	}
-	out[n] = 0;
-	return n > 0;
-}
-
-/* dnsd_zf_read_fn over a git tree: the top file and every $INCLUDE come
- * from the revision being checked, never from a checkout. */
-static int git_read(void *ctx, const char *path, char **buf, size_t *len)
-{
-	struct git_src *g = ctx;
-	char rel[4096];
-	git_tree_entry *e = NULL;
-	git_blob *blob = NULL;
-	int rc = DNSD_ENOTFOUND;
-
-	if (!tree_path(path, rel, sizeof(rel)))
-		return DNSD_EDENIED;
-	if (git_tree_entry_bypath(&e, g->tree, rel) != 0)
-		return DNSD_ENOTFOUND;
-	/* Regular files only: a symlink's blob is its target's name. */
-	if (git_tree_entry_type(e) != GIT_OBJECT_BLOB ||
-	    git_tree_entry_filemode(e) == GIT_FILEMODE_LINK)
-		goto out;
-	rc = DNSD_EIO;
-	if (git_blob_lookup(&blob, g->repo, git_tree_entry_id(e)) != 0)
-		goto out;
-	size_t size = (size_t)git_blob_rawsize(blob);
-	*buf = malloc(size + 1);
-	if (!*buf) {
-		rc = DNSD_ENOMEM;
-		goto out;
-	}
-	memcpy(*buf, git_blob_rawcontent(blob), size);
-	(*buf)[size] = 0;
-	*len = size;
-	rc = 0;
-out:
-	git_blob_free(blob);
-	git_tree_entry_free(e);
-	return rc;
-}
-
-/* The files checked: top-level regular files, except dotfiles, README*,
- * LICENSE*, *.md and *.txt. Subdirectories hold $INCLUDEd files. */
-static bool checked_name(const git_tree_entry *e)
-{
-	const char *name = git_tree_entry_name(e);
-	size_t len = strlen(name);
 	git_filemode_t mode = git_tree_entry_filemode(e);
 
 	if (mode != GIT_FILEMODE_BLOB && mode != GIT_FILEMODE_BLOB_EXECUTABLE)
 		return false;
-	if (name[0] == '.' || strncasecmp(name, "README", 6) == 0 ||
-	    strncasecmp(name, "LICENSE", 7) == 0)
-		return false;
-	if (len >= 3 && strcasecmp(name + len - 3, ".md") == 0)
-		return false;
-	if (len >= 4 && strcasecmp(name + len - 4, ".txt") == 0)
-		return false;
-	return true;
+	return dnsd_layout_classify(git_tree_entry_name(e), ig, NULL) !=
+	       DNSD_LAYOUT_IGNORED;
 }
 
 static bool all_zero(const char *rev)
@@ -680,7 +602,8 @@ static bool entry_changed(const git_tree_entry *e, git_tree *other)
 
 /* Whether anything changed besides the checked top-level files: such an
  * entry may be $INCLUDEd by any zone, so every file is then checked. */
-static bool others_changed(git_tree *old, git_tree *new)
+static bool others_changed(git_tree *old, git_tree *new,
+                           const dnsd_layout_ignore *ig)
 {
 	git_tree *trees[2] = {old, new};
 
@@ -689,7 +612,8 @@ static bool others_changed(git_tree *old, git_tree *new)
 		for (size_t i = 0; i < n; i++) {
 			const git_tree_entry *e =
 			    git_tree_entry_byindex(trees[k], i);
-			if (!checked_name(e) && entry_changed(e, trees[1 - k]))
+			if (!checked_name(e, ig) &&
+			    entry_changed(e, trees[1 - k]))
 				return true;
 		}
 	}
@@ -699,15 +623,27 @@ static bool others_changed(git_tree *old, git_tree *new)
 static int git_check_trees(const struct cfg *cfg, git_repository *repo,
                            git_tree *old, git_tree *new)
 {
-	struct git_src gnew = {repo, new}, gold = {repo, old};
-	struct source snew = {git_read, &gnew}, sold = {git_read, &gold};
-	bool all = !old || others_changed(old, new);
+	gittree_src gnew = {repo, new, NULL, NULL},
+	            gold = {repo, old, NULL, NULL};
+	struct source snew = {gittree_read, &gnew},
+	              sold = {gittree_read, &gold};
+	dnsd_layout_ignore ig = {0};
+	char *text = NULL;
+	size_t len = 0;
+	if (gittree_read(&gnew, DNSD_LAYOUT_IGNORE_FILE, &text, &len) == 0 &&
+	    dnsd_layout_ignore_parse(text, len, &ig) < 0) {
+		free(text);
+		fprintf(stderr, "dnsd-checkzone: out of memory\n");
+		return EXIT_FAIL;
+	}
+	free(text);
+	bool all = !old || others_changed(old, new, &ig);
 	size_t n = git_tree_entrycount(new);
 	unsigned failed = 0;
 
 	for (size_t i = 0; i < n; i++) {
 		const git_tree_entry *e = git_tree_entry_byindex(new, i);
-		if (!checked_name(e))
+		if (!checked_name(e, &ig))
 			continue;
 		const char *name = git_tree_entry_name(e);
 		const git_tree_entry *o =
@@ -718,10 +654,11 @@ static int git_check_trees(const struct cfg *cfg, git_repository *repo,
 			continue;
 		/* The serial must go up only where the zone file itself
 		 * changed (and existed before as a regular file). */
-		bool serial = changed && o && checked_name(o);
+		bool serial = changed && o && checked_name(o, &ig);
 		if (!check_file(cfg, name, &snew, serial ? name : NULL, &sold))
 			failed++;
 	}
+	dnsd_layout_ignore_free(&ig);
 	return failed ? EXIT_FAIL : EXIT_OK;
 }
 

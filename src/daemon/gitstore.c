@@ -1,0 +1,596 @@
+/* dnsd's clone of its git remote (gitstore.h), on libgit2. */
+#include "gitstore.h"
+
+#include <dnsd/err.h>
+#include <dnsd/keystore.h>
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define GITSTORE_SYSTEM_CA "/etc/ssl/certs/ca-certificates.crt"
+
+struct gitstore {
+	gitstore_opts o; /* strings owned */
+	git_repository *repo;
+	char *branch; /* known branch, or NULL */
+};
+
+/* What the callbacks of one connection saw. */
+struct gs_conn {
+	gitstore *g;
+	unsigned cred_calls;
+	bool auth_failed;
+	bool hostkey_mismatch;
+	bool cert_untrusted;
+	char offered[64]; /* the host key the server offered */
+};
+
+static char *gs_dup(const char *s)
+{
+	return s ? strdup(s) : NULL;
+}
+
+const char *gitstore_err_name(int err)
+{
+	switch (err) {
+	case GITSTORE_OK:
+		return "ok";
+	case GITSTORE_UNREACHABLE:
+		return "unreachable";
+	case GITSTORE_AUTH:
+		return "authentication refused";
+	case GITSTORE_HOSTKEY:
+		return "host key mismatch";
+	case GITSTORE_CERT:
+		return "certificate not trusted";
+	case GITSTORE_BRANCH:
+		return "branch missing";
+	default:
+		return "local repository failed";
+	}
+}
+
+/* libgit2's last error as text. */
+static const char *gs_lasterr(void)
+{
+	const git_error *e = git_error_last();
+	return e && e->message ? e->message : "unknown error";
+}
+
+/* The CA locations for https: the system bundle, plus git-ca-file when
+ * set (mbedTLS and OpenSSL both take one file: the two are joined into
+ * WORKDIR/git-ca.pem). libgit2 keeps this setting process-wide. */
+static int gs_set_ca(gitstore *g, char *err, size_t cap)
+{
+	const char *file =
+	    access(GITSTORE_SYSTEM_CA, R_OK) == 0 ? GITSTORE_SYSTEM_CA : NULL;
+	char joined[4096];
+
+	if (g->o.ca_file != NULL) {
+		snprintf(joined, sizeof(joined), "%s/../git-ca.pem", g->o.dir);
+		FILE *out = fopen(joined, "w");
+		const char *parts[2] = {file, g->o.ca_file};
+		if (out == NULL) {
+			snprintf(err, cap, "cannot write %s", joined);
+			return GITSTORE_LOCAL;
+		}
+		for (int i = 0; i < 2; i++) {
+			FILE *in = parts[i] ? fopen(parts[i], "r") : NULL;
+			char buf[8192];
+			size_t n;
+			if (parts[i] != NULL && in == NULL && i == 1) {
+				fclose(out);
+				snprintf(err, cap,
+				         "git-ca-file %s: cannot read it",
+				         g->o.ca_file);
+				return GITSTORE_LOCAL;
+			}
+			while (in != NULL &&
+			       (n = fread(buf, 1, sizeof(buf), in)) > 0)
+				fwrite(buf, 1, n, out);
+			if (in != NULL) {
+				fputc('\n', out);
+				fclose(in);
+			}
+		}
+		if (fclose(out) != 0) {
+			snprintf(err, cap, "cannot write %s", joined);
+			return GITSTORE_LOCAL;
+		}
+		file = joined;
+	}
+	if (file != NULL &&
+	    git_libgit2_opts(GIT_OPT_SET_SSL_CERT_LOCATIONS, file, NULL) < 0) {
+		snprintf(err, cap, "CA bundle: %s", gs_lasterr());
+		return GITSTORE_LOCAL;
+	}
+	return 0;
+}
+
+/* The branch HEAD of the local clone names, when it has commits. */
+static char *gs_local_branch(git_repository *repo)
+{
+	git_reference *head = NULL;
+	char *b = NULL;
+
+	if (git_reference_lookup(&head, repo, "HEAD") == 0 &&
+	    git_reference_type(head) == GIT_REFERENCE_SYMBOLIC) {
+		const char *t = git_reference_symbolic_target(head);
+		git_oid id;
+		if (strncmp(t, "refs/heads/", 11) == 0 &&
+		    git_reference_name_to_id(&id, repo, t) == 0)
+			b = strdup(t + 11);
+	}
+	git_reference_free(head);
+	return b;
+}
+
+int gitstore_open(const gitstore_opts *o, gitstore **out, char *err, size_t cap)
+{
+	gitstore *g = calloc(1, sizeof(*g));
+	git_remote *remote = NULL;
+	int rc = GITSTORE_LOCAL;
+
+	*out = NULL;
+	if (g == NULL) {
+		snprintf(err, cap, "%s", "out of memory");
+		return GITSTORE_LOCAL;
+	}
+	g->o.url = gs_dup(o->url);
+	g->o.branch = gs_dup(o->branch);
+	g->o.ssh_key = gs_dup(o->ssh_key);
+	g->o.host_key = gs_dup(o->host_key);
+	g->o.ca_file = gs_dup(o->ca_file);
+	g->o.dir = gs_dup(o->dir);
+	if (git_repository_open_bare(&g->repo, o->dir) != 0) {
+		git_repository_init_options io;
+		git_repository_init_options_init(
+		    &io, GIT_REPOSITORY_INIT_OPTIONS_VERSION);
+		io.flags =
+		    GIT_REPOSITORY_INIT_BARE | GIT_REPOSITORY_INIT_MKPATH;
+		if (git_repository_init_ext(&g->repo, o->dir, &io) != 0) {
+			snprintf(err, cap, "workdir clone %s: %s", o->dir,
+			         gs_lasterr());
+			goto fail;
+		}
+	}
+	/* The remote's URL follows the config (it may have changed). */
+	if (git_remote_lookup(&remote, g->repo, "origin") == 0) {
+		if (strcmp(git_remote_url(remote), o->url) != 0 &&
+		    git_remote_set_url(g->repo, "origin", o->url) != 0) {
+			snprintf(err, cap, "workdir clone %s: %s", o->dir,
+			         gs_lasterr());
+			goto fail;
+		}
+	} else if (git_remote_create_with_fetchspec(&remote, g->repo, "origin",
+	                                            o->url, "") != 0) {
+		snprintf(err, cap, "workdir clone %s: %s", o->dir,
+		         gs_lasterr());
+		goto fail;
+	}
+	git_remote_free(remote);
+	remote = NULL;
+	g->branch = o->branch ? strdup(o->branch) : gs_local_branch(g->repo);
+	if ((rc = gs_set_ca(g, err, cap)) < 0)
+		goto fail;
+	*out = g;
+	return 0;
+fail:
+	git_remote_free(remote);
+	gitstore_close(g);
+	return rc;
+}
+
+void gitstore_close(gitstore *g)
+{
+	if (g == NULL)
+		return;
+	git_repository_free(g->repo);
+	free((char *)g->o.url);
+	free((char *)g->o.branch);
+	free((char *)g->o.ssh_key);
+	free((char *)g->o.host_key);
+	free((char *)g->o.ca_file);
+	free((char *)g->o.dir);
+	free(g->branch);
+	free(g);
+}
+
+git_repository *gitstore_repo(gitstore *g)
+{
+	return g->repo;
+}
+
+const char *gitstore_branch(const gitstore *g)
+{
+	return g->branch;
+}
+
+bool gitstore_head(gitstore *g, git_oid *out)
+{
+	char ref[512];
+
+	if (g->branch == NULL)
+		return false;
+	snprintf(ref, sizeof(ref), "refs/heads/%s", g->branch);
+	return git_reference_name_to_id(out, g->repo, ref) == 0;
+}
+
+/* ---- connecting ------------------------------------------------------- */
+
+static int gs_credentials(git_credential **out, const char *url,
+                          const char *user, unsigned int allowed, void *payload)
+{
+	struct gs_conn *c = payload;
+	const char *name = user && *user ? user : "git";
+
+	/* Asked again: the server refused what we offered. Never loop. */
+	if (c->cred_calls++ > 0 && !(allowed & GIT_CREDENTIAL_USERNAME)) {
+		c->auth_failed = true;
+		git_error_set_str(GIT_ERROR_SSH, "the server refused the key");
+		return GIT_EAUTH;
+	}
+	if (allowed & GIT_CREDENTIAL_USERNAME)
+		return git_credential_username_new(out, name);
+	if ((allowed & GIT_CREDENTIAL_SSH_KEY) && c->g->o.ssh_key != NULL)
+		return git_credential_ssh_key_new(out, name, NULL,
+		                                  c->g->o.ssh_key, NULL);
+	c->auth_failed = true;
+	git_error_set_str(GIT_ERROR_NET,
+	                  "the server asks for credentials and none are "
+	                  "configured (git-ssh-key)");
+	return GIT_EAUTH;
+}
+
+/* The SHA256:... form of a host key hash, as ssh-keygen -l prints it. */
+static void gs_fingerprint(const unsigned char *hash, char *out, size_t cap)
+{
+	char b64[64];
+	if (dnsd_key_b64_encode(hash, 32, b64, sizeof(b64)) < 0) {
+		snprintf(out, cap, "SHA256:?");
+		return;
+	}
+	size_t n = strlen(b64);
+	while (n > 0 && b64[n - 1] == '=')
+		b64[--n] = 0;
+	snprintf(out, cap, "SHA256:%s", b64);
+}
+
+static int gs_certificate(git_cert *cert, int valid, const char *host,
+                          void *payload)
+{
+	struct gs_conn *c = payload;
+
+	if (cert->cert_type == GIT_CERT_HOSTKEY_LIBSSH2) {
+		const git_cert_hostkey *hk = (const git_cert_hostkey *)cert;
+		if (!(hk->type & GIT_CERT_SSH_SHA256)) {
+			c->hostkey_mismatch = true;
+			snprintf(c->offered, sizeof(c->offered),
+			         "(no SHA-256 hash)");
+			return GIT_ECERTIFICATE;
+		}
+		gs_fingerprint(hk->hash_sha256, c->offered, sizeof(c->offered));
+		if (c->g->o.host_key == NULL ||
+		    strcmp(c->offered, c->g->o.host_key) != 0) {
+			c->hostkey_mismatch = true;
+			git_error_set_str(GIT_ERROR_SSH, "host key mismatch");
+			return GIT_ECERTIFICATE;
+		}
+		return 0;
+	}
+	if (!valid) {
+		c->cert_untrusted = true;
+		git_error_set_str(GIT_ERROR_SSL,
+		                  "the server's certificate is not trusted");
+		return GIT_ECERTIFICATE;
+	}
+	return 0;
+}
+
+static void gs_callbacks(git_remote_callbacks *cb, struct gs_conn *c)
+{
+	cb->credentials = gs_credentials;
+	cb->certificate_check = gs_certificate;
+	cb->payload = c;
+}
+
+/* The category of a failed connection, with its reason in err. */
+static int gs_classify(const struct gs_conn *c, int code, char *err, size_t cap)
+{
+	const char *url = c->g->o.url;
+
+	if (c->hostkey_mismatch) {
+		snprintf(err, cap,
+		         "git-remote %s: host key mismatch: the server offers "
+		         "%s, git-ssh-host-key pins %s",
+		         url, c->offered,
+		         c->g->o.host_key ? c->g->o.host_key : "nothing");
+		return GITSTORE_HOSTKEY;
+	}
+	if (c->auth_failed || code == GIT_EAUTH) {
+		snprintf(err, cap, "git-remote %s: authentication refused (%s)",
+		         url, gs_lasterr());
+		return GITSTORE_AUTH;
+	}
+	if (c->cert_untrusted || code == GIT_ECERTIFICATE) {
+		snprintf(err, cap,
+		         "git-remote %s: certificate not trusted (%s)", url,
+		         gs_lasterr());
+		return GITSTORE_CERT;
+	}
+	/* libgit2 says "unsupported URL protocol" of a local path that is
+	 * not there */
+	const char *path = strncmp(url, "file://", 7) == 0 ? url + 7
+	                   : strstr(url, "://") == NULL    ? url
+	                                                   : NULL;
+	struct stat st;
+	if (path != NULL && stat(path, &st) != 0)
+		snprintf(err, cap, "git-remote %s: unreachable (%s: %s)", url,
+		         path, strerror(errno));
+	else
+		snprintf(err, cap, "git-remote %s: unreachable (%s)", url,
+		         gs_lasterr());
+	return GITSTORE_UNREACHABLE;
+}
+
+/* Connects origin for fetching; *remote is set when 0 is returned. */
+static int gs_connect(gitstore *g, struct gs_conn *c, git_remote **remote,
+                      git_remote_callbacks *cb, char *err, size_t cap)
+{
+	memset(c, 0, sizeof(*c));
+	c->g = g;
+	git_remote_init_callbacks(cb, GIT_REMOTE_CALLBACKS_VERSION);
+	gs_callbacks(cb, c);
+	if (git_remote_lookup(remote, g->repo, "origin") != 0) {
+		snprintf(err, cap, "workdir clone: %s", gs_lasterr());
+		return GITSTORE_LOCAL;
+	}
+	int r =
+	    git_remote_connect(*remote, GIT_DIRECTION_FETCH, cb, NULL, NULL);
+	if (r != 0) {
+		int e = gs_classify(c, r, err, cap);
+		git_remote_free(*remote);
+		*remote = NULL;
+		return e;
+	}
+	return 0;
+}
+
+/* The branch to follow, once connected: the configured one, or the
+ * remote's HEAD. */
+static int gs_resolve_branch(gitstore *g, git_remote *remote, char *err,
+                             size_t cap)
+{
+	git_buf head = {0};
+
+	if (g->o.branch != NULL)
+		return 0;
+	if (git_remote_default_branch(&head, remote) != 0 ||
+	    strncmp(head.ptr, "refs/heads/", 11) != 0) {
+		git_buf_dispose(&head);
+		if (g->branch != NULL)
+			return 0; /* keep following what we had */
+		snprintf(err, cap,
+		         "git-remote %s: branch missing (the remote has no "
+		         "HEAD branch; set git-branch)",
+		         g->o.url);
+		return GITSTORE_BRANCH;
+	}
+	if (g->branch == NULL || strcmp(g->branch, head.ptr + 11) != 0) {
+		free(g->branch);
+		g->branch = strdup(head.ptr + 11);
+	}
+	git_buf_dispose(&head);
+	return 0;
+}
+
+/* Whether the connected remote has refs/heads/BRANCH. */
+static bool gs_remote_has(git_remote *remote, const char *branch)
+{
+	const git_remote_head **heads;
+	size_t n;
+	char ref[512];
+
+	snprintf(ref, sizeof(ref), "refs/heads/%s", branch);
+	if (git_remote_ls(&heads, &n, remote) != 0)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(heads[i]->name, ref) == 0)
+			return true;
+	return false;
+}
+
+int gitstore_probe(gitstore *g, char *err, size_t cap)
+{
+	struct gs_conn c;
+	git_remote_callbacks cb;
+	git_remote *remote = NULL;
+	int r = gs_connect(g, &c, &remote, &cb, err, cap);
+
+	if (r < 0)
+		return r;
+	r = gs_resolve_branch(g, remote, err, cap);
+	if (r == 0 && !gs_remote_has(remote, g->branch)) {
+		snprintf(err, cap, "git-remote %s: branch %s missing", g->o.url,
+		         g->branch);
+		r = GITSTORE_BRANCH;
+	}
+	git_remote_disconnect(remote);
+	git_remote_free(remote);
+	return r;
+}
+
+/* Moves the local branch to the fetched commit when that is a
+ * fast-forward; never moves it back or sideways. */
+static int gs_advance(gitstore *g, const git_oid *fetched,
+                      gitstore_pull_result *res, char *err, size_t cap)
+{
+	char ref[512];
+	git_reference *local = NULL, *moved = NULL;
+
+	snprintf(ref, sizeof(ref), "refs/heads/%s", g->branch);
+	if (git_reference_lookup(&local, g->repo, ref) != 0) {
+		if (git_reference_create(&moved, g->repo, ref, fetched, 1,
+		                         "dnsd: clone") != 0)
+			goto fail;
+		git_oid_cpy(&res->new, fetched);
+	} else {
+		git_oid cur;
+		git_oid_cpy(&cur, git_reference_target(local));
+		git_oid_cpy(&res->old, &cur);
+		git_oid_cpy(&res->new, &cur);
+		res->had_old = true;
+		if (git_oid_equal(&cur, fetched)) {
+			/* up to date */
+		} else if (git_graph_descendant_of(g->repo, fetched, &cur) ==
+		           1) {
+			if (git_reference_set_target(&moved, local, fetched,
+			                             "dnsd: fast-forward") != 0)
+				goto fail;
+			git_oid_cpy(&res->new, fetched);
+		} else if (git_graph_descendant_of(g->repo, &cur, fetched) ==
+		           1) {
+			res->ahead = true;
+		} else {
+			res->diverged = true;
+		}
+	}
+	git_reference_free(moved);
+	git_reference_free(local);
+	if (git_repository_set_head(g->repo, ref) != 0)
+		goto fail_nofree;
+	return 0;
+fail:
+	git_reference_free(moved);
+	git_reference_free(local);
+fail_nofree:
+	snprintf(err, cap, "workdir clone: %s", gs_lasterr());
+	return GITSTORE_LOCAL;
+}
+
+int gitstore_pull(gitstore *g, gitstore_pull_result *res, char *err, size_t cap)
+{
+	struct gs_conn c;
+	git_remote_callbacks cb;
+	git_remote *remote = NULL;
+	git_fetch_options fo;
+	char spec[1200], track[512];
+	git_oid fetched;
+
+	memset(res, 0, sizeof(*res));
+	git_fetch_options_init(&fo, GIT_FETCH_OPTIONS_VERSION);
+	int r = gs_connect(g, &c, &remote, &cb, err, cap);
+	if (r < 0)
+		return r;
+	if ((r = gs_resolve_branch(g, remote, err, cap)) < 0)
+		goto out;
+	if (!gs_remote_has(remote, g->branch)) {
+		snprintf(err, cap, "git-remote %s: branch %s missing", g->o.url,
+		         g->branch);
+		r = GITSTORE_BRANCH;
+		goto out;
+	}
+	snprintf(spec, sizeof(spec), "+refs/heads/%s:refs/remotes/origin/%s",
+	         g->branch, g->branch);
+	char *specs[1] = {spec};
+	git_strarray refspecs = {specs, 1};
+	fo.callbacks = cb;
+	fo.prune = GIT_FETCH_NO_PRUNE;
+	fo.download_tags = GIT_REMOTE_DOWNLOAD_TAGS_NONE;
+	int d = git_remote_download(remote, &refspecs, &fo);
+	if (d == 0)
+		d = git_remote_update_tips(remote, &cb, 0,
+		                           GIT_REMOTE_DOWNLOAD_TAGS_NONE,
+		                           "dnsd: fetch");
+	if (d != 0) {
+		r = gs_classify(&c, d, err, cap);
+		goto out;
+	}
+	snprintf(track, sizeof(track), "refs/remotes/origin/%s", g->branch);
+	if (git_reference_name_to_id(&fetched, g->repo, track) != 0) {
+		snprintf(err, cap, "git-remote %s: branch %s missing", g->o.url,
+		         g->branch);
+		r = GITSTORE_BRANCH;
+		goto out;
+	}
+	r = gs_advance(g, &fetched, res, err, cap);
+out:
+	git_remote_disconnect(remote);
+	git_remote_free(remote);
+	return r;
+}
+
+/* ---- reading a tree --------------------------------------------------- */
+
+/* Resolves "." and ".." in a path inside the tree; false when it would
+ * leave the tree or is absolute. */
+static bool gittree_path(const char *path, char *out, size_t cap)
+{
+	size_t n = 0;
+
+	if (path[0] == '/')
+		return false;
+	while (*path) {
+		const char *end = strchr(path, '/');
+		size_t len = end ? (size_t)(end - path) : strlen(path);
+		if (len == 2 && path[0] == '.' && path[1] == '.') {
+			if (n == 0)
+				return false;
+			while (n > 0 && out[n - 1] != '/')
+				n--;
+			if (n > 0)
+				n--; /* the separator */
+		} else if (len > 0 && !(len == 1 && path[0] == '.')) {
+			if (n + len + 2 > cap)
+				return false;
+			if (n)
+				out[n++] = '/';
+			memcpy(out + n, path, len);
+			n += len;
+		}
+		path += len + (end ? 1 : 0);
+	}
+	out[n] = 0;
+	return n > 0;
+}
+
+int gittree_read(void *ctx, const char *path, char **buf, size_t *len)
+{
+	gittree_src *g = ctx;
+	char rel[4096];
+	git_tree_entry *e = NULL;
+	git_blob *blob = NULL;
+	int rc = DNSD_ENOTFOUND;
+
+	if (!gittree_path(path, rel, sizeof(rel)))
+		return DNSD_EDENIED;
+	if (git_tree_entry_bypath(&e, g->tree, rel) != 0)
+		return DNSD_ENOTFOUND;
+	/* Regular files only: a symlink's blob is its target's name. */
+	if (git_tree_entry_type(e) != GIT_OBJECT_BLOB ||
+	    git_tree_entry_filemode(e) == GIT_FILEMODE_LINK)
+		goto out;
+	rc = DNSD_EIO;
+	if (git_blob_lookup(&blob, g->repo, git_tree_entry_id(e)) != 0)
+		goto out;
+	size_t size = (size_t)git_blob_rawsize(blob);
+	*buf = malloc(size + 1);
+	if (!*buf) {
+		rc = DNSD_ENOMEM;
+		goto out;
+	}
+	memcpy(*buf, git_blob_rawcontent(blob), size);
+	(*buf)[size] = 0;
+	*len = size;
+	if (g->on_read != NULL)
+		g->on_read(g->on_read_ctx, rel, git_tree_entry_id(e));
+	rc = 0;
+out:
+	git_blob_free(blob);
+	git_tree_entry_free(e);
+	return rc;
+}
