@@ -7,14 +7,22 @@
  * needs a signed answer that verifies: an unsigned answer, a bad MAC or
  * a time outside the fudge is an error even when the RCODE is NOERROR.
  *
- * Exit status: 0 the server answered NOERROR (and the answer verified),
- * 1 any other answer, no answer, or a TSIG failure, 2 usage error. */
+ * With --wait, an acknowledged NOTIFY is followed by SOA queries to the
+ * same server (signed alike) until it serves the serial of --serial or
+ * of --zone-file: what a push hook waits for before saying "deployed".
+ *
+ * Exit status: 0 the server answered NOERROR (and the answer verified,
+ * and with --wait the serial was reached), 1 any other answer, no
+ * answer, or a TSIG failure, 2 usage error (or an unusable --key-file or
+ * --zone-file), 3 --wait timed out. */
 #include <dnsd/err.h>
 #include <dnsd/keystore.h>
 #include <dnsd/msg.h>
 #include <dnsd/name.h>
 #include <dnsd/rrtype.h>
 #include <dnsd/tsig.h>
+#include <dnsd/zone.h>
+#include <dnsd/zonefile.h>
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -34,11 +42,19 @@
 #define NOTIFY_TRIES       3
 #define NOTIFY_WAIT_MS     2000
 #define NOTIFY_TCP_WAIT_MS 5000
+/* --wait: a SOA query every POLL_MS, a lost one given up after
+ * POLL_ANSWER_MS (and sent again) */
+#define POLL_MS           150
+#define POLL_ANSWER_MS    1000
+#define WAIT_DEFAULT_S    30
+#define WAIT_MAX_S        86400
+#define EXIT_WAIT_TIMEOUT 3
 
 static const char usage_text[] =
     "usage: dnsd-notify SERVER[:PORT] ZONE [--key NAME:ALG:SECRET | -k "
     "FILE]\n"
-    "                   [--serial N] [--tcp]\n"
+    "                   [--serial N | --zone-file F] [--tcp]\n"
+    "                   [--wait [SECONDS]]\n"
     "  SERVER             an address (IPv6 as [::1]:PORT) or a host name;\n"
     "                     port 53 unless given\n"
     "      --key K        sign with K, written NAME:ALG:SECRET\n"
@@ -47,19 +63,29 @@ static const char usage_text[] =
     "                     the first)\n"
     "  -s, --serial N     put ZONE's SOA with serial N in the answer "
     "section\n"
+    "      --zone-file F  the same with the serial of the SOA in the zone\n"
+    "                     file F (origin ZONE)\n"
+    "      --wait [S]     after NOERROR, query the server's SOA until it\n"
+    "                     serves that serial or later (RFC 1982), for at\n"
+    "                     most S seconds (1..86400, default 30); needs\n"
+    "                     --serial or --zone-file\n"
     "  -t, --tcp          use TCP (otherwise only when the UDP answer is\n"
     "                     truncated)\n"
     "  -h, --help         this text\n"
     "  -V, --version      print the version\n"
-    "Prints the server's RCODE (and TSIG error).\n"
-    "Exit status: 0 NOERROR, 1 anything else, 2 usage error.\n";
+    "Prints the server's RCODE (and TSIG error); with --wait, then the\n"
+    "serial the server serves.\n"
+    "Exit status: 0 NOERROR (and with --wait the serial served), 1 anything\n"
+    "else, 2 usage error, 3 --wait timed out.\n";
 
-enum { OPT_KEY = 256 };
+enum { OPT_KEY = 256, OPT_ZONE_FILE, OPT_WAIT };
 
 static const struct option long_opts[] = {
     {"key", required_argument, NULL, OPT_KEY},
     {"key-file", required_argument, NULL, 'k'},
     {"serial", required_argument, NULL, 's'},
+    {"zone-file", required_argument, NULL, OPT_ZONE_FILE},
+    {"wait", optional_argument, NULL, OPT_WAIT},
     {"tcp", no_argument, NULL, 't'},
     {"help", no_argument, NULL, 'h'},
     {"version", no_argument, NULL, 'V'},
@@ -69,11 +95,13 @@ static const struct option long_opts[] = {
 struct notify {
 	struct sockaddr_storage addr;
 	socklen_t addrlen;
-	char server[300]; /* as given, for messages */
+	char server[300];      /* as given, for messages */
+	const char *zone_text; /* as given, for messages */
 	uint8_t zone[DNSD_NAME_MAX];
 	bool have_serial;
 	uint32_t serial;
 	bool tcp;
+	int wait_s; /* --wait: seconds, 0 without */
 	bool have_key;
 	dnsd_key key;
 };
@@ -170,17 +198,39 @@ static int load_key_file(struct notify *n, const char *path)
 	return r == 0 ? 0 : -1;
 }
 
-/* The NOTIFY, signed when there is a key; its length or -1. */
-static int build(struct notify *n, dnsd_tsig_ctx *c, uint8_t *buf, size_t cap)
+/* Starts a message for ZONE's SOA with a random ID; -1 when there is no
+ * randomness. */
+static int begin(struct notify *n, dnsd_msg_builder *b, uint8_t *buf,
+                 size_t cap, uint16_t flags)
 {
 	uint16_t id;
 	if (RAND_bytes((uint8_t *)&id, sizeof id) != 1)
 		return -1;
-	dnsd_hdr h = {.id = id,
-	              .flags = DNSD_OPCODE_NOTIFY << 11 | DNSD_FLAG_AA};
+	dnsd_hdr h = {.id = id, .flags = flags};
+	dnsd_msg_begin(b, buf, cap, &h);
+	dnsd_msg_question(b, n->zone, DNSD_TYPE_SOA, DNSD_CLASS_IN);
+	return 0;
+}
+
+/* Ends the message, signed when there is a key; its length or -1. */
+static int finish(struct notify *n, dnsd_tsig_ctx *c, dnsd_msg_builder *b,
+                  uint8_t *buf, size_t cap)
+{
+	int len = dnsd_msg_finish(b);
+	if (len < 0 || !n->have_key)
+		return len;
+	dnsd_tsig_ctx_clear(c);
+	int r = dnsd_tsig_sign_request(c, &n->key, buf, (size_t)len, cap,
+	                               (uint64_t)time(NULL), DNSD_TSIG_FUDGE);
+	return r < 0 ? -1 : r;
+}
+
+/* The NOTIFY, signed when there is a key; its length or -1. */
+static int build(struct notify *n, dnsd_tsig_ctx *c, uint8_t *buf, size_t cap)
+{
 	dnsd_msg_builder b;
-	dnsd_msg_begin(&b, buf, cap, &h);
-	dnsd_msg_question(&b, n->zone, DNSD_TYPE_SOA, DNSD_CLASS_IN);
+	if (begin(n, &b, buf, cap, DNSD_OPCODE_NOTIFY << 11 | DNSD_FLAG_AA) < 0)
+		return -1;
 	if (n->have_serial) {
 		/* Only the serial matters to the receiver (RFC 1996 §3.7);
 		 * the names are the zone's apex, the timers zero. */
@@ -197,13 +247,18 @@ static int build(struct notify *n, dnsd_tsig_ctx *c, uint8_t *buf, size_t cap)
 		                         DNSD_CLASS_IN, 0, rd, w.pos) < 0)
 			return -1;
 	}
-	int len = dnsd_msg_finish(&b);
-	if (len < 0 || !n->have_key)
-		return len;
-	dnsd_tsig_ctx_clear(c);
-	int r = dnsd_tsig_sign_request(c, &n->key, buf, (size_t)len, cap,
-	                               (uint64_t)time(NULL), DNSD_TSIG_FUDGE);
-	return r < 0 ? -1 : r;
+	return finish(n, c, &b, buf, cap);
+}
+
+/* The SOA query of --wait (no RD: the server itself must answer),
+ * signed when there is a key; its length or -1. */
+static int build_soa(struct notify *n, dnsd_tsig_ctx *c, uint8_t *buf,
+                     size_t cap)
+{
+	dnsd_msg_builder b;
+	if (begin(n, &b, buf, cap, DNSD_OPCODE_QUERY << 11) < 0)
+		return -1;
+	return finish(n, c, &b, buf, cap);
 }
 
 /* Milliseconds left until deadline (CLOCK_MONOTONIC). */
@@ -227,7 +282,7 @@ static void deadline_in(struct timespec *d, int ms)
 	}
 }
 
-/* True when resp answers req: same ID, QR, opcode NOTIFY, question. */
+/* True when resp answers req: same ID, QR, opcode, question. */
 static bool answers(const uint8_t *req, size_t qlen, const uint8_t *resp,
                     size_t rlen)
 {
@@ -236,7 +291,7 @@ static bool answers(const uint8_t *req, size_t qlen, const uint8_t *resp,
 	    dnsd_hdr_parse(resp, rlen, &b.hdr) < 0)
 		return false;
 	if (b.hdr.id != a.hdr.id || !(b.hdr.flags & DNSD_FLAG_QR) ||
-	    DNSD_OPCODE(b.hdr.flags) != DNSD_OPCODE_NOTIFY)
+	    DNSD_OPCODE(b.hdr.flags) != DNSD_OPCODE(a.hdr.flags))
 		return false;
 	/* an answer without a question (FORMERR from some servers) is
 	 * still an answer */
@@ -261,22 +316,54 @@ static bool same_peer(const struct sockaddr_storage *a,
 	       memcmp(&x->sin6_addr, &y->sin6_addr, 16) == 0;
 }
 
+/* The answer to req on the UDP socket fd, until dl: its length, or 0
+ * for none. */
+static int recv_answer(int fd, const struct notify *n, const uint8_t *req,
+                       size_t qlen, uint8_t *resp, size_t cap,
+                       const struct timespec *dl)
+{
+	for (;;) {
+		struct pollfd p = {.fd = fd, .events = POLLIN};
+		int left = ms_left(dl);
+		if (left == 0 || poll(&p, 1, left) <= 0)
+			return 0;
+		struct sockaddr_storage from;
+		socklen_t fl = sizeof from;
+		ssize_t r =
+		    recvfrom(fd, resp, cap, 0, (struct sockaddr *)&from, &fl);
+		if (r < 0)
+			return 0; /* ICMP unreachable: the next try */
+		if (same_peer(&from, &n->addr) &&
+		    answers(req, qlen, resp, (size_t)r))
+			return (int)r;
+	}
+}
+
+/* A UDP socket connected to the server, or -1 (said why). */
+static int udp_socket(const struct notify *n)
+{
+	int fd = socket(n->addr.ss_family, SOCK_DGRAM, 0);
+	if (fd < 0) {
+		warnx("socket: %s", strerror(errno));
+		return -1;
+	}
+	if (connect(fd, (const struct sockaddr *)&n->addr, n->addrlen) < 0) {
+		warnx("%s: %s", n->server, strerror(errno));
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
 /* One exchange over UDP: tries with fresh IDs; the answer's length, 0
  * for no answer, -1 for an error. */
 static int over_udp(struct notify *n, dnsd_tsig_ctx *c, uint8_t *resp,
                     size_t cap)
 {
 	uint8_t req[1024];
-	int fd = socket(n->addr.ss_family, SOCK_DGRAM, 0);
-	if (fd < 0) {
-		warnx("socket: %s", strerror(errno));
+	int fd = udp_socket(n);
+	if (fd < 0)
 		return -1;
-	}
-	if (connect(fd, (struct sockaddr *)&n->addr, n->addrlen) < 0) {
-		warnx("%s: %s", n->server, strerror(errno));
-		close(fd);
-		return -1;
-	}
 	for (int t = 0; t < NOTIFY_TRIES; t++) {
 		int qlen = build(n, c, req, sizeof req);
 		if (qlen < 0) {
@@ -287,22 +374,10 @@ static int over_udp(struct notify *n, dnsd_tsig_ctx *c, uint8_t *resp,
 			warnx("%s: %s", n->server, strerror(errno));
 		struct timespec dl;
 		deadline_in(&dl, NOTIFY_WAIT_MS);
-		for (;;) {
-			struct pollfd p = {.fd = fd, .events = POLLIN};
-			int left = ms_left(&dl);
-			if (left == 0 || poll(&p, 1, left) <= 0)
-				break;
-			struct sockaddr_storage from;
-			socklen_t fl = sizeof from;
-			ssize_t r = recvfrom(fd, resp, cap, 0,
-			                     (struct sockaddr *)&from, &fl);
-			if (r < 0)
-				break; /* ICMP unreachable: wait out the try */
-			if (same_peer(&from, &n->addr) &&
-			    answers(req, (size_t)qlen, resp, (size_t)r)) {
-				close(fd);
-				return (int)r;
-			}
+		int r = recv_answer(fd, n, req, (size_t)qlen, resp, cap, &dl);
+		if (r > 0) {
+			close(fd);
+			return r;
 		}
 	}
 	close(fd);
@@ -403,11 +478,203 @@ static int judge(struct notify *n, dnsd_tsig_ctx *c, const uint8_t *resp,
 	return rcode == DNSD_RCODE_NOERROR ? 0 : 1;
 }
 
+/* ---- --wait --------------------------------------------------------- */
+
+/* Only errors: warnings are dnsd-checkzone's business, not a hook's. */
+static void diag_errors(void *ctx, const dnsd_diag *d)
+{
+	(void)ctx;
+	if (d->severity == DNSD_DIAG_ERROR)
+		dnsd_diag_print(stderr, d);
+}
+
+/* --zone-file: the serial of the file's SOA, the file loaded as the
+ * server loads it (origin ZONE); -1 when it does not load (said why). */
+static int zone_file_serial(struct notify *n, const char *path)
+{
+	dnsd_zf_opts o = {.origin = n->zone, .diag = diag_errors};
+	dnsd_zone *z;
+	int r = dnsd_zone_load(path, &o, NULL, &z);
+	if (r < 0) {
+		if (r == DNSD_ESYNTAX || r == DNSD_EZONE)
+			warnx("%s: not a valid zone %s", path, n->zone_text);
+		else
+			warnx("%s: %s", path, dnsd_strerror(r));
+		return -1;
+	}
+	n->serial = dnsd_zone_serial(z);
+	n->have_serial = true;
+	dnsd_zone_unref(z);
+	return 0;
+}
+
+/* What the SOA answers said so far, for the message on a timeout. */
+struct seen {
+	bool answered;     /* any answer at all */
+	bool serial_known; /* serial: the last serial served */
+	uint32_t serial;
+	char why[160]; /* the last answer had no serial: what it was */
+};
+
+/* Reads ZONE's serial out of a SOA answer into s; false when the answer
+ * has none we can trust (s->why says what it was instead). */
+static bool soa_serial(struct notify *n, dnsd_tsig_ctx *c, const uint8_t *resp,
+                       size_t len, struct seen *s)
+{
+	dnsd_hdr h;
+	dnsd_hdr_parse(resp, len, &h);
+	const char *rname = dnsd_tsig_error_name((uint16_t)DNSD_RCODE(h.flags));
+	s->answered = true;
+	if (n->have_key) {
+		dnsd_query q;
+		int r = dnsd_query_parse(resp, len, &q);
+		if (r < 0) {
+			snprintf(s->why, sizeof s->why, "a malformed %s",
+			         rname);
+			return false;
+		}
+		if (q.tsig_offset == 0) {
+			snprintf(s->why, sizeof s->why, "an unsigned %s",
+			         rname);
+			return false;
+		}
+		r = dnsd_tsig_verify_response(c, resp, len,
+		                              (uint64_t)time(NULL));
+		if (r < 0) {
+			snprintf(s->why, sizeof s->why,
+			         "%s failing TSIG verification (%s)", rname,
+			         r == DNSD_EMALFORM
+			             ? "malformed"
+			             : dnsd_tsig_error_name(c->error));
+			return false;
+		}
+		if (c->error) {
+			snprintf(s->why, sizeof s->why, "%s (%s)", rname,
+			         dnsd_tsig_error_name(c->error));
+			return false;
+		}
+	}
+	if (DNSD_RCODE(h.flags) != DNSD_RCODE_NOERROR) {
+		snprintf(s->why, sizeof s->why, "%s", rname);
+		return false;
+	}
+	dnsd_arena a;
+	dnsd_msg m;
+	bool found = false;
+	dnsd_arena_init(&a, 4096);
+	if (dnsd_msg_parse(resp, len, &a, &m) == 0)
+		for (unsigned i = 0; i < m.count[DNSD_SEC_ANSWER] && !found;
+		     i++) {
+			const dnsd_rr *rr = &m.sec[DNSD_SEC_ANSWER][i];
+			found =
+			    rr->type == DNSD_TYPE_SOA &&
+			    rr->rclass == DNSD_CLASS_IN &&
+			    dnsd_name_equal(rr->owner, n->zone) &&
+			    dnsd_soa_fields(rr->rdata, rr->rdlen, &s->serial,
+			                    NULL, NULL, NULL, NULL) == 0;
+		}
+	dnsd_arena_free(&a);
+	if (!found) {
+		snprintf(s->why, sizeof s->why, "NOERROR without the SOA");
+		return false;
+	}
+	s->serial_known = true;
+	s->why[0] = 0;
+	return true;
+}
+
+/* "At least" in serial number space (RFC 1982 §3.2). */
+static bool serial_reached(uint32_t served, uint32_t want)
+{
+	return served == want || dnsd_serial_gt(served, want);
+}
+
+static void wait_timed_out(const struct notify *n, const struct seen *s)
+{
+	char last[200];
+	if (!s->answered)
+		snprintf(last, sizeof last, "no answer to the SOA queries");
+	else if (s->why[0] && s->serial_known)
+		snprintf(last, sizeof last,
+		         "the last answer was %s, the last serial seen %u",
+		         s->why, s->serial);
+	else if (s->why[0])
+		snprintf(last, sizeof last, "the last answer was %s", s->why);
+	else
+		snprintf(last, sizeof last, "it serves serial %u", s->serial);
+	warnx("%s: zone %s: serial %u not served after %d s: %s", n->server,
+	      n->zone_text, n->serial, n->wait_s, last);
+}
+
+/* --wait: SOA queries every POLL_MS until the server serves n->serial
+ * or later; 0 (the serial printed), 1 for an error, EXIT_WAIT_TIMEOUT. */
+static int wait_serial(struct notify *n, dnsd_tsig_ctx *c)
+{
+	uint8_t req[1024], resp[65535];
+	struct seen s = {0};
+	struct timespec end, next, dl;
+	int fd = udp_socket(n);
+	if (fd < 0)
+		return 1;
+	deadline_in(&end, n->wait_s * 1000);
+	for (;;) {
+		deadline_in(&next, POLL_MS);
+		int qlen = build_soa(n, c, req, sizeof req);
+		if (qlen < 0) {
+			close(fd);
+			return 1;
+		}
+		/* a failed send (an ICMP error of the last query) is one
+		 * more query without an answer */
+		(void)send(fd, req, (size_t)qlen, 0);
+		int left = ms_left(&end);
+		deadline_in(&dl, left < POLL_ANSWER_MS ? left : POLL_ANSWER_MS);
+		int len = recv_answer(fd, n, req, (size_t)qlen, resp,
+		                      sizeof resp, &dl);
+		if (len > 0 && soa_serial(n, c, resp, (size_t)len, &s) &&
+		    serial_reached(s.serial, n->serial)) {
+			printf("serial %u\n", s.serial);
+			close(fd);
+			return 0;
+		}
+		left = ms_left(&end);
+		if (left == 0)
+			break;
+		int pause = ms_left(&next);
+		poll(NULL, 0, pause < left ? pause : left);
+	}
+	close(fd);
+	wait_timed_out(n, &s);
+	return EXIT_WAIT_TIMEOUT;
+}
+
+/* --wait's optional SECONDS: 1..WAIT_MAX_S. */
+static int parse_seconds(const char *s, int *out)
+{
+	char *end;
+	errno = 0;
+	long v = strtol(s, &end, 10);
+	if (!*s || *end || errno || v < 1 || v > WAIT_MAX_S)
+		return -1;
+	*out = (int)v;
+	return 0;
+}
+
+static bool all_digits(const char *s)
+{
+	if (!*s)
+		return false;
+	for (; *s; s++)
+		if (*s < '0' || *s > '9')
+			return false;
+	return true;
+}
+
 int main(int argc, char **argv)
 {
 	struct notify n;
 	int c;
-	const char *key_text = NULL, *key_file = NULL;
+	const char *key_text = NULL, *key_file = NULL, *zone_file = NULL;
 
 	memset(&n, 0, sizeof n);
 	while ((c = getopt_long(argc, argv, "k:s:thV", long_opts, NULL)) !=
@@ -431,6 +698,21 @@ int main(int argc, char **argv)
 			n.have_serial = true;
 			break;
 		}
+		case OPT_ZONE_FILE:
+			zone_file = optarg;
+			break;
+		case OPT_WAIT: {
+			/* --wait=S, or --wait S when the next argument is
+			 * all digits (no SERVER or ZONE anybody uses is) */
+			const char *arg = optarg;
+			if (!arg && optind < argc && all_digits(argv[optind]))
+				arg = argv[optind++];
+			n.wait_s = WAIT_DEFAULT_S;
+			if (arg && parse_seconds(arg, &n.wait_s) < 0)
+				return usage_error("--wait: expected seconds "
+				                   "1..86400");
+			break;
+		}
 		case 't':
 			n.tcp = true;
 			break;
@@ -449,9 +731,15 @@ int main(int argc, char **argv)
 		return usage_error("expected SERVER[:PORT] and ZONE");
 	if (key_text && key_file)
 		return usage_error("--key and -k exclude each other");
-	const char *zone = argv[optind + 1];
+	if (zone_file && n.have_serial)
+		return usage_error(
+		    "--serial and --zone-file exclude each other");
+	if (n.wait_s && !zone_file && !n.have_serial)
+		return usage_error("--wait needs --serial or --zone-file");
+	n.zone_text = argv[optind + 1];
 	static const uint8_t root[1] = {0};
-	if (dnsd_name_from_text(zone, strlen(zone), root, n.zone) < 0)
+	if (dnsd_name_from_text(n.zone_text, strlen(n.zone_text), root,
+	                        n.zone) < 0)
 		return usage_error("ZONE is not a valid domain name");
 	if (parse_server(&n, argv[optind]) < 0)
 		return usage_error("SERVER: expected an address or host name, "
@@ -464,6 +752,10 @@ int main(int argc, char **argv)
 		}
 		n.have_key = true;
 	} else if (key_file && load_key_file(&n, key_file) < 0) {
+		return 2;
+	}
+	if (zone_file && zone_file_serial(&n, zone_file) < 0) {
+		explicit_bzero(&n.key, sizeof n.key);
 		return 2;
 	}
 
@@ -487,6 +779,10 @@ int main(int argc, char **argv)
 		status = 1;
 	} else {
 		status = judge(&n, &tc, resp, (size_t)len);
+	}
+	if (status == 0 && n.wait_s) {
+		fflush(stdout);
+		status = wait_serial(&n, &tc);
 	}
 	dnsd_tsig_ctx_clear(&tc);
 	explicit_bzero(&n.key, sizeof n.key);
