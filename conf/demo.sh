@@ -1,27 +1,77 @@
 #!/usr/bin/env bash
-# The README's demo: serves the example zones of conf/zones with
-# conf/primary.conf on 127.0.0.1:5300 and [::1]:5300, in the foreground.
-# Stop it with Ctrl-C.
+# The README's demo, on git: makes a bare repository from the example
+# zones of conf/zones (plus a TSIG key for example.org), starts a dnsd
+# primary on it on 127.0.0.1:5300 and [::1]:5300 (or DNSD_DEMO_PORT) in the foreground, and
+# prints lines to try, a commit + push + signed NOTIFY round trip among
+# them. Stop it with Ctrl-C.
+#
+#   conf/demo.sh [DIR]     DIR holds the repository, a work clone, the
+#                          config and dnsd's state (default: a new
+#                          temporary directory, kept afterwards)
+#   DNSD_DEMO_PORT=5300    the port (the tests use another)
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 build=${DNSD_BUILD:-$top/build}
 dnsd=$build/src/daemon/dnsd
+tools=$build/src/tools
 [ -x "$dnsd" ] || { echo "demo: build dnsd first (cmake --build build)" >&2; exit 1; }
 
-"$dnsd" -c "$top/conf/primary.conf" -t
-cat <<'TRY'
+port=${DNSD_DEMO_PORT:-5300}
+dir=${1:-$(mktemp -d /tmp/dnsd-demo.XXXXXX)}
+mkdir -p "$dir"
+dir=$(cd "$dir" && pwd)
+export GIT_AUTHOR_NAME="dnsd demo" GIT_AUTHOR_EMAIL="demo@example.org"
+export GIT_COMMITTER_NAME="dnsd demo" GIT_COMMITTER_EMAIL="demo@example.org"
 
-dnsd serves conf/zones/ on port 5300. In another shell, try:
+if [ ! -d "$dir/zones.git" ]; then
+	git init -q --bare -b main "$dir/zones.git"
+	git clone -q "$dir/zones.git" "$dir/work" 2>/dev/null
+	cp "$top"/conf/zones/* "$dir/work/"
+	"$tools/dnsd-keygen" -f dnskey personal._update.example.org \
+		>"$dir/work/example.org._keys"
+	git -C "$dir/work" add -A
+	git -C "$dir/work" commit -q -m "example zones and a key"
+	git -C "$dir/work" push -q origin main
+fi
+secret=$(awk '{print $NF}' "$dir/work/example.org._keys")
+key=personal._update.example.org:SHA256:$secret
 
-  dig @127.0.0.1 -p 5300 example.org SOA
-  dig @127.0.0.1 -p 5300 www.example.org A
-  dig @::1 -p 5300 mirage ANY +tcp
-  dig @127.0.0.1 -p 5300 nosuchname.example.org A      # NXDOMAIN, SOA in authority
-  kdig @127.0.0.1 -p 5300 example.org MX
-  dnsd-checkzone conf/zones/example.org                 # build/src/tools/dnsd-checkzone
+cat >"$dir/dnsd.conf" <<EOF
+# dnsd demo: a primary following the git repository $dir/zones.git
+role primary
+listen 127.0.0.1:$port
+listen [::1]:$port
+workdir $dir/state
+git-remote $dir/zones.git
+log-level info
+EOF
+"$dnsd" -c "$dir/dnsd.conf" -t
 
-Edit conf/zones/example.org (raise the serial), then reload without
-dropping a query:  kill -HUP $(pgrep -f 'dnsd -c')
+cat <<TRY
+
+dnsd serves the zones of the git repository $dir/zones.git on port
+$port (its clone is in $dir/state/git). In another shell, try:
+
+  dig @127.0.0.1 -p $port example.org SOA
+  dig @127.0.0.1 -p $port www.example.org A
+  dig @::1 -p $port mirage ANY +tcp
+  dig @127.0.0.1 -p $port nosuchname.example.org A      # NXDOMAIN, SOA in authority
+  kdig @127.0.0.1 -p $port example.org MX
+
+Change a record, commit, push, and tell dnsd with a signed NOTIFY; --wait
+returns once dnsd serves the new serial:
+
+  cd $dir/work
+  echo 'demo A 192.0.2.77' >>example.org
+  sed -i 's/2024010101 ; serial/2024010102 ; serial/' example.org
+  $tools/dnsd-checkzone example.org
+  git commit -qam 'add demo' && git push -q origin main
+  $tools/dnsd-notify 127.0.0.1:$port example.org --key $key --zone-file example.org --wait 10
+  dig @127.0.0.1 -p $port demo.example.org A +short      # 192.0.2.77
+
+An unsigned NOTIFY is refused and pulls nothing:
+
+  $tools/dnsd-notify 127.0.0.1:$port example.org        # REFUSED
 
 TRY
-exec "$dnsd" -c "$top/conf/primary.conf"
+exec "$dnsd" -c "$dir/dnsd.conf"

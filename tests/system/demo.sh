@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# The README's demo (conf/demo.sh) works as printed: it builds a git
+# repository from conf/zones, serves it, and the commit + push + signed
+# NOTIFY --wait round trip it prints makes the new record served.
+. "$(dirname "$0")/lib.sh"
+need git dig
+PORT=15990
+export DNSD_DEMO_PORT=$PORT
+bash "$DNSD_SRC/conf/demo.sh" "$tmp/demo" >"$tmp/out" 2>"$tmp/log" &
+pid=$!
+pids+=("$pid")
+check "demo: serves the example zones from git" wait_answer $PORT 192.0.2.10 www.example.org A
+check "demo: printed the lines to try" has "$tmp/out" "dig @127.0.0.1 -p $PORT www.example.org A"
+# the round trip, line by line as printed
+grep -A6 '^  cd ' "$tmp/out" | sed -n '1,6p' | sed 's/^  //' >"$tmp/try"
+check "demo: the round trip has six lines" [ "$(wc -l <"$tmp/try")" -eq 6 ]
+if (set -e; . "$tmp/try") >"$tmp/try.out" 2>&1; then ok "demo: round trip ran"; else bad "demo: round trip ran: $(cat "$tmp/try.out")"; fi
+check "demo: the new record is served" wait_answer $PORT 192.0.2.77 demo.example.org A
+check "demo: the pull was logged" has "$tmp/log" 'pull: .* zone example.org serial 2024010101 -> 2024010102'
+unsigned=$(grep 'REFUSED$' "$tmp/out" | sed 's/^  //; s/ *#.*//')
+out=$($unsigned 2>&1)
+check "demo: the unsigned NOTIFY is refused" [ "$out" = REFUSED ]
+finish
