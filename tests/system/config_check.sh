@@ -33,14 +33,16 @@ for conf in *.conf; do
 		# From another directory, by absolute path: relative values
 		# must still resolve against the config's own directory.
 		(cd "$tmp" && "$DNSD" -c "$data/$conf" -p) >"$tmp/p1" 2>"$tmp/e1"
-		check "$conf: -p failed: $(cat "$tmp/e1")" [ $? -eq 0 ]
+		rc=$?
+		check "$conf: -p failed: $(cat "$tmp/e1")" [ "$rc" -eq 0 ]
 		if sed "s|$data|@DIR@|g" "$tmp/p1" | diff -u "$name.out" -; then
 			ok
 		else
 			bad "$conf: -p output differs from $name.out"
 		fi
 		"$DNSD" -c "$tmp/p1" -p >"$tmp/p2" 2>"$tmp/e2"
-		check "$conf: -p of -p failed: $(cat "$tmp/e2")" [ $? -eq 0 ]
+		rc=$?
+		check "$conf: -p of -p failed: $(cat "$tmp/e2")" [ "$rc" -eq 0 ]
 		check "$conf: -p is not idempotent" cmp -s "$tmp/p1" "$tmp/p2"
 	else
 		bad "$conf has neither $name.err nor $name.out"

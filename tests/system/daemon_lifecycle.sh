@@ -68,7 +68,8 @@ EOF
 "$DNSD" -V >"$tmp/out" 2>&1
 check "-V prints the version" grep -Eq '^dnsd [0-9]+\.[0-9]+' "$tmp/out"
 "$DNSD" -c "$tmp/dnsd.conf" -t >"$tmp/out" 2>&1
-check "-t on a good config exits 0: $(cat "$tmp/out")" [ $? -eq 0 ]
+rc=$?
+check "-t on a good config exits 0: $(cat "$tmp/out")" [ "$rc" -eq 0 ]
 check "-t says OK" grep -q 'configuration OK' "$tmp/out"
 
 dnsd_start "$tmp/dnsd.conf" "$tmp/log"

@@ -218,7 +218,8 @@ notify() {
 	local args=(127.0.0.1:"$port" example.org --key "$TSIG")
 	if [ -n "$NOTIFY_WAIT" ]; then args+=(--serial "$2" --wait=15); fi
 	"$NOTIFY" "${args[@]}" >"$tmp/notify.out" 2>&1
-	check "$1: signed NOTIFY answered NOERROR: $(cat "$tmp/notify.out")" [ $? -eq 0 ]
+	rc=$?
+	check "$1: signed NOTIFY answered NOERROR: $(cat "$tmp/notify.out")" [ "$rc" -eq 0 ]
 }
 front_since() { tail -n +"$((mark + 1))" "$tmp/front.log" >"$tmp/front.since"; }
 
@@ -275,7 +276,8 @@ logged "other CA, old clone: 'certificate' logged" 'certificate'
 check "other CA, old clone: serves the clone it had" wait_answer "$port" '^192\.0\.2\.82$' www.example.org A
 before=$(grep -c certificate "$log")
 "$NOTIFY" 127.0.0.1:"$port" example.org --key "$TSIG" >"$tmp/notify.out" 2>&1
-check "other CA, old clone: the NOTIFY is answered: $(cat "$tmp/notify.out")" [ $? -eq 0 ]
+rc=$?
+check "other CA, old clone: the NOTIFY is answered: $(cat "$tmp/notify.out")" [ "$rc" -eq 0 ]
 check "other CA, old clone: the next attempt (after the NOTIFY) refused too" more_lines certificate "$before"
 check "other CA, old clone: still the old data" wait_answer "$port" '^192\.0\.2\.82$' www.example.org A
 check "other CA, old clone: commit 5 never pulled" hasnt "$log" "pull:.*$short"

@@ -152,7 +152,8 @@ Match LocalPort $LEGACY_PORT
 EOF
 mkdir -p /run/sshd
 /usr/sbin/sshd -t -f "$tmp/sshd_config" >"$tmp/sshd.t" 2>&1
-check "sshd_config is valid: $(cat "$tmp/sshd.t")" [ $? -eq 0 ]
+rc=$?
+check "sshd_config is valid: $(cat "$tmp/sshd.t")" [ "$rc" -eq 0 ]
 /usr/sbin/sshd -D -e -f "$tmp/sshd_config" 2>"$tmp/sshd.log" &
 pids+=($!)
 SSHD_PID=$!
@@ -266,7 +267,8 @@ notify() {
 	local args=(127.0.0.1:"$port" example.org --key "$TSIG")
 	if [ -n "$NOTIFY_WAIT" ]; then args+=(--serial "$2" --wait=15); fi
 	"$NOTIFY" "${args[@]}" >"$tmp/notify.out" 2>&1
-	check "$1: signed NOTIFY answered NOERROR: $(cat "$tmp/notify.out")" [ $? -eq 0 ]
+	rc=$?
+	check "$1: signed NOTIFY answered NOERROR: $(cat "$tmp/notify.out")" [ "$rc" -eq 0 ]
 }
 www() { dig +short +time=2 +tries=1 -p "$port" @127.0.0.1 www.example.org A; }
 # wait_status STATUS: until dnsd answers a query for www.example.org with
@@ -342,7 +344,8 @@ check "wrong pin: still serves the clone it had" wait_answer "$port" '^192\.0\.2
 check "commit 3 pushed" commit 3 192.0.2.82
 before=$(grep -c 'host key mismatch' "$log")
 "$NOTIFY" 127.0.0.1:"$port" example.org --key "$TSIG" >"$tmp/notify.out" 2>&1
-check "wrong pin: the NOTIFY is answered: $(cat "$tmp/notify.out")" [ $? -eq 0 ]
+rc=$?
+check "wrong pin: the NOTIFY is answered: $(cat "$tmp/notify.out")" [ "$rc" -eq 0 ]
 check "wrong pin: the next attempt (after the NOTIFY) refused too" more_lines 'host key mismatch' "$before"
 check "wrong pin: the old data, not commit 3" wait_answer "$port" '^192\.0\.2\.81$' www.example.org A
 check "wrong pin: commit 3 never pulled" hasnt "$log" "pull:.*$short"

@@ -95,7 +95,8 @@ keys-file notify.key
 EOF
 
 "$DNSD" -c "$tmp/dnsd.conf" -t >"$tmp/check" 2>&1
-check "dnsd -t passes: $(cat "$tmp/check")" [ $? -eq 0 ]
+rc=$?
+check "dnsd -t passes: $(cat "$tmp/check")" [ "$rc" -eq 0 ]
 check "dnsd -t prints no secret" \
 	bash -c "! grep -qF -e '$S256' -e '${K512##*:}' -e '$S224' -e '$S1' '$tmp/check'"
 
