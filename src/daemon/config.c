@@ -502,6 +502,114 @@ static int cfg_parse_listen(struct cfg_parser *p, const struct cfg_directive *d,
 	return 0;
 }
 
+static int cfg_parse_also_notify(struct cfg_parser *p,
+                                 const struct cfg_directive *d, int argc,
+                                 char **argv)
+{
+	dnsd_config *c = p->c;
+	dnsd_listen_addr a;
+
+	if (!cfg_parse_addr(argv[0], 53, &a, NULL)) {
+		cfg_error(p, "also-notify: expected ADDR[:PORT], found '%s'%s",
+		          argv[0], cfg_ipv6_hint(argv[0]));
+		return -1;
+	}
+	if (c->nalso_notify == DNSD_CONFIG_MAX_NOTIFY) {
+		cfg_error(p, "also-notify: too many targets (at most %d)",
+		          DNSD_CONFIG_MAX_NOTIFY);
+		return -1;
+	}
+	c->also_notify[c->nalso_notify++] = a;
+	return 0;
+}
+
+/* ADDR or ADDR/LEN, IPv4 or IPv6 (no brackets, no port). */
+static bool cfg_parse_prefix(const char *s, dnsd_prefix *pf)
+{
+	char host[INET6_ADDRSTRLEN + 1];
+	const char *slash = strchr(s, '/');
+	size_t hlen = slash ? (size_t)(slash - s) : strlen(s);
+	unsigned long len;
+
+	memset(pf, 0, sizeof(*pf));
+	if (hlen == 0 || hlen >= sizeof(host))
+		return false;
+	memcpy(host, s, hlen);
+	host[hlen] = 0;
+	if (inet_pton(AF_INET, host, pf->addr) == 1)
+		pf->family = AF_INET;
+	else if (inet_pton(AF_INET6, host, pf->addr) == 1)
+		pf->family = AF_INET6;
+	else
+		return false;
+	unsigned max = pf->family == AF_INET ? 32 : 128;
+	if (slash == NULL)
+		len = max;
+	else if (!cfg_number(slash + 1, 0, max, &len))
+		return false;
+	pf->len = (unsigned)len;
+	for (unsigned bit = pf->len; bit < max; bit++)
+		pf->addr[bit / 8] &= (uint8_t) ~(0x80u >> (bit % 8));
+	inet_ntop(pf->family, pf->addr, host, sizeof(host));
+	snprintf(pf->text, sizeof(pf->text), "%s/%u", host, pf->len);
+	return true;
+}
+
+static int cfg_parse_allow_transfer(struct cfg_parser *p,
+                                    const struct cfg_directive *d, int argc,
+                                    char **argv)
+{
+	dnsd_config *c = p->c;
+	dnsd_prefix pf;
+
+	if (!cfg_parse_prefix(argv[0], &pf)) {
+		cfg_error(p,
+		          "allow-transfer: expected ADDR or ADDR/LEN, found "
+		          "'%s'",
+		          argv[0]);
+		return -1;
+	}
+	if (c->nallow_transfer == DNSD_CONFIG_MAX_PREFIX) {
+		cfg_error(p, "allow-transfer: too many prefixes (at most %d)",
+		          DNSD_CONFIG_MAX_PREFIX);
+		return -1;
+	}
+	c->allow_transfer[c->nallow_transfer++] = pf;
+	return 0;
+}
+
+bool dnsd_prefix_match(const dnsd_prefix *p, unsigned n,
+                       const struct sockaddr *sa)
+{
+	uint8_t a[16];
+	int family = sa->sa_family;
+
+	if (family == AF_INET)
+		memcpy(a, &((const struct sockaddr_in *)sa)->sin_addr, 4);
+	else if (family == AF_INET6) {
+		const struct in6_addr *in6 =
+		    &((const struct sockaddr_in6 *)sa)->sin6_addr;
+		if (IN6_IS_ADDR_V4MAPPED(in6)) {
+			family = AF_INET;
+			memcpy(a, in6->s6_addr + 12, 4);
+		} else
+			memcpy(a, in6->s6_addr, 16);
+	} else
+		return false;
+	for (unsigned i = 0; i < n; i++) {
+		if (p[i].family != family)
+			continue;
+		unsigned full = p[i].len / 8, rest = p[i].len % 8;
+		if (memcmp(a, p[i].addr, full) != 0)
+			continue;
+		if (rest != 0 &&
+		    ((a[full] ^ p[i].addr[full]) & (uint8_t)(0xff00u >> rest)))
+			continue;
+		return true;
+	}
+	return false;
+}
+
 static int cfg_parse_primary(struct cfg_parser *p,
                              const struct cfg_directive *d, int argc,
                              char **argv)
@@ -774,6 +882,21 @@ static void cfg_print_listen(const struct cfg_directive *d,
 		cfg_print_line(out, d->name, c->listen[i].text);
 }
 
+static void cfg_print_also_notify(const struct cfg_directive *d,
+                                  const dnsd_config *c, FILE *out, bool secrets)
+{
+	for (unsigned i = 0; i < c->nalso_notify; i++)
+		cfg_print_line(out, d->name, c->also_notify[i].text);
+}
+
+static void cfg_print_allow_transfer(const struct cfg_directive *d,
+                                     const dnsd_config *c, FILE *out,
+                                     bool secrets)
+{
+	for (unsigned i = 0; i < c->nallow_transfer; i++)
+		cfg_print_line(out, d->name, c->allow_transfer[i].text);
+}
+
 static void cfg_print_primary(const struct cfg_directive *d,
                               const dnsd_config *c, FILE *out, bool secrets)
 {
@@ -904,6 +1027,14 @@ static const struct cfg_directive cfg_table[] = {
         F(git_poll), RANGE(0, 86400, "seconds"), .needs = "git-remote"),
     ROW("git-ca-file", R_PRI, false, cfg_parse_path, cfg_print_string,
         F(git_ca_file), .needs = "git-remote"),
+    ROW("allow-transfer", R_PRI | R_SEC, true, cfg_parse_allow_transfer,
+        cfg_print_allow_transfer),
+    ROW("also-notify", R_PRI | R_SEC, true, cfg_parse_also_notify,
+        cfg_print_also_notify),
+    ROW("transfers-max", R_PRI | R_SEC, false, cfg_parse_number,
+        cfg_print_number, F(transfers_max), RANGE(1, 1000, "a count")),
+    ROW("ixfr-max-history", R_PRI, false, cfg_parse_number, cfg_print_number,
+        F(ixfr_max_history), RANGE(0, 100000, "a count of serial steps")),
     ROW("primary", R_SEC | R_LE, false, cfg_parse_primary, cfg_print_primary),
     /* a primary takes keys from here too, beside its key files */
     ROW("key", R_ALL, true, cfg_parse_key, cfg_print_key),
@@ -1153,6 +1284,8 @@ static void cfg_defaults(dnsd_config *c)
 	c->workers = 1;
 	c->tcp_idle_timeout = 10;
 	c->tcp_max_clients = 256;
+	c->transfers_max = 10;
+	c->ixfr_max_history = 100;
 	c->tcp_max_queries = 1000;
 }
 
@@ -1357,6 +1490,13 @@ void dnsd_config_reload(dnsd_config *cur, dnsd_config *next)
 	cur->log_level = next->log_level;
 	cur->notify_port = next->notify_port;
 	cur->git_poll = next->git_poll;
+	cur->transfers_max = next->transfers_max;
+	cur->ixfr_max_history = next->ixfr_max_history;
+	memcpy(cur->allow_transfer, next->allow_transfer,
+	       sizeof(cur->allow_transfer));
+	cur->nallow_transfer = next->nallow_transfer;
+	memcpy(cur->also_notify, next->also_notify, sizeof(cur->also_notify));
+	cur->nalso_notify = next->nalso_notify;
 	cur->primary_set = next->primary_set;
 	cur->primary = next->primary;
 	CFG_SWAP(cur->path, next->path);

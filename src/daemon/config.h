@@ -26,6 +26,17 @@ typedef struct dnsd_listen_addr {
 	char text[64]; /* as written, normalized: 127.0.0.1:53, [::1]:53 */
 } dnsd_listen_addr;
 
+/* An address prefix of allow-transfer: ADDR or ADDR/LEN. */
+typedef struct dnsd_prefix {
+	int family;       /* AF_INET, AF_INET6 */
+	uint8_t addr[16]; /* network order, the bits past len zero */
+	unsigned len;     /* prefix length in bits */
+	char text[64];    /* normalized: 192.0.2.0/24, 2001:db8::/32 */
+} dnsd_prefix;
+
+#define DNSD_CONFIG_MAX_PREFIX 64
+#define DNSD_CONFIG_MAX_NOTIFY 64
+
 typedef struct dnsd_config {
 	char *path;
 	enum dnsd_role_id role;
@@ -56,6 +67,13 @@ typedef struct dnsd_config {
 	unsigned tcp_max_clients;  /* `tcp-max-clients N`, 256 */
 	unsigned tcp_max_queries;  /* `tcp-max-queries N` per connection,
 	                              1000 */
+	/* replication out */
+	dnsd_prefix allow_transfer[DNSD_CONFIG_MAX_PREFIX];
+	unsigned nallow_transfer;
+	dnsd_listen_addr also_notify[DNSD_CONFIG_MAX_NOTIFY]; /* port: 53 */
+	unsigned nalso_notify;
+	unsigned transfers_max;    /* `transfers-max N`, 10 */
+	unsigned ixfr_max_history; /* `ixfr-max-history N` serial steps, 100 */
 } dnsd_config;
 
 /* Parses path (and its includes) into c. Each error is printed to errs as
@@ -68,6 +86,9 @@ int dnsd_config_load(const char *path, dnsd_config *c, FILE *errs);
  * with_secrets is true (never for -t or logs). */
 void dnsd_config_print(const dnsd_config *c, FILE *out, bool with_secrets);
 void dnsd_config_free(dnsd_config *c);
+/* True when sa is inside one of the n prefixes. */
+bool dnsd_prefix_match(const dnsd_prefix *p, unsigned n,
+                       const struct sockaddr *sa);
 /* SIGHUP: moves what may change while running (log-level, paths, keys,
  * role directives) from next into cur and frees next. What only takes
  * effect at start-up (role, listen, user, workers and the serving limits,
