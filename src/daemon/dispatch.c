@@ -4,8 +4,10 @@
  * worker's scratch arena is reset after every request. */
 #include "log.h"
 #include "net.h"
+#include "notifyout.h"
 #include "role.h"
 #include "server.h"
+#include "xfrout.h"
 #include <dnsd/answer.h>
 #include <dnsd/msg.h>
 #include <dnsd/rrtype.h>
@@ -39,10 +41,13 @@ static bool dispatch_is_transfer(const dnsd_request *r)
 static size_t dispatch_query(dnsd_worker *w, dnsd_request *r, uint8_t *out,
                              size_t cap)
 {
-	/* Zone transfers get their own writer in a later issue; until then
-	 * say no rather than answer them as ordinary queries. */
 	if (dispatch_is_transfer(r))
-		return dispatch_error(w, r, DNSD_RCODE_REFUSED, out, cap);
+		return dnsd_xfrout_request(w, r, out, cap);
+	/* A signed SOA query with a transfer key: a (hidden) secondary to
+	 * NOTIFY from now on. Unsigned queries never come here. */
+	if (r->tsig != NULL && r->q.qtype == DNSD_TYPE_SOA)
+		dnsd_notifier_soa_query(w->server->notifier, r->peer,
+		                        r->tsig->key.name, r->q.qname);
 
 	/* Everything else, malformed requests included (FORMERR, BADVERS),
 	 * is the answer engine's to judge. */
@@ -209,7 +214,7 @@ static const dispatch_fn dispatch_table[16] = {
 
 size_t dnsd_dispatch(dnsd_worker *w, const uint8_t *pkt, size_t len,
                      const struct sockaddr *peer, socklen_t peerlen, bool tcp,
-                     uint8_t *out, size_t cap)
+                     struct dnsd_via *via, uint8_t *out, size_t cap)
 {
 	/* Without a whole header there is no id to answer to. */
 	if (len < DNSD_HDR_LEN)
@@ -228,6 +233,7 @@ size_t dnsd_dispatch(dnsd_worker *w, const uint8_t *pkt, size_t len,
 	r.tcp = tcp;
 	r.db = dnsd_net_snapshot(w);
 	r.worker = w;
+	r.via = via;
 
 	/* TSIG: a signed request is verified before any row sees it, and
 	 * its response signed after; the row leaves room for the TSIG. */

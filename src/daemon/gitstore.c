@@ -567,6 +567,53 @@ out:
 	return r;
 }
 
+/* ---- history ---------------------------------------------------------- */
+
+int gitstore_file_versions(gitstore *g, const char *path, unsigned max,
+                           int (*fn)(void *ctx, const git_oid *commit,
+                                     const git_oid *blob),
+                           void *ctx)
+{
+	git_revwalk *walk = NULL;
+	git_oid head, id, last;
+	bool have_last = false;
+	unsigned calls = 0;
+
+	if (!gitstore_head(g, &head))
+		return 0;
+	if (git_revwalk_new(&walk, g->repo) != 0 ||
+	    git_revwalk_push(walk, &head) != 0) {
+		git_revwalk_free(walk);
+		return GITSTORE_LOCAL;
+	}
+	git_revwalk_simplify_first_parent(walk);
+	while (calls < max && git_revwalk_next(&id, walk) == 0) {
+		git_commit *c = NULL;
+		git_tree *t = NULL;
+		git_tree_entry *e = NULL;
+		int found = git_commit_lookup(&c, g->repo, &id) == 0 &&
+		            git_commit_tree(&t, c) == 0 &&
+		            git_tree_entry_bypath(&e, t, path) == 0;
+		git_oid blob;
+		if (found)
+			git_oid_cpy(&blob, git_tree_entry_id(e));
+		git_tree_entry_free(e);
+		git_tree_free(t);
+		git_commit_free(c);
+		if (!found)
+			break; /* the file did not exist before */
+		if (have_last && git_oid_equal(&blob, &last))
+			continue;
+		git_oid_cpy(&last, &blob);
+		have_last = true;
+		calls++;
+		if (fn(ctx, &id, &blob) != 0)
+			break;
+	}
+	git_revwalk_free(walk);
+	return 0;
+}
+
 /* ---- reading a tree --------------------------------------------------- */
 
 /* Resolves "." and ".." in a path inside the tree; false when it would

@@ -76,6 +76,16 @@ int gitstore_pull(gitstore *g, gitstore_pull_result *res, char *err,
  * GITSTORE_* error with the reason in err. */
 int gitstore_probe(gitstore *g, char *err, size_t cap);
 
+/* The versions of the top-level file `path` in the first-parent
+ * history of the local branch, newest first: fn(ctx, commit, blob) for
+ * the head's version and then for every older commit whose blob of path
+ * differs from the one reported before it, until the file did not exist,
+ * max calls were made, or fn returns non-zero. 0 or GITSTORE_LOCAL. */
+int gitstore_file_versions(gitstore *g, const char *path, unsigned max,
+                           int (*fn)(void *ctx, const git_oid *commit,
+                                     const git_oid *blob),
+                           void *ctx);
+
 /* "unreachable", "authentication refused", ... */
 const char *gitstore_err_name(int err);
 

@@ -69,7 +69,9 @@ static void main_reload(struct dnsd_main *m)
 		          m->cfg.path);
 		dnsd_config_free(&next);
 	} else {
+		pthread_rwlock_wrlock(&m->s.cfg_lock);
 		dnsd_config_reload(&m->cfg, &next);
+		pthread_rwlock_unlock(&m->s.cfg_lock);
 		log_set_level(m->cfg.log_level);
 	}
 	free(errs);

@@ -9,6 +9,7 @@
 #include "net.h"
 #include "log.h"
 #include <dnsd/answer.h>
+#include <dnsd/tsig.h>
 #include <dnsd/wire.h>
 #include <errno.h>
 #include <event2/event.h>
@@ -17,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #define UDP_BUDGET         16 /* batches per readable event, for fairness */
@@ -35,6 +37,31 @@
 union udp_ctl {
 	struct cmsghdr align;
 	char buf[CMSG_SPACE(sizeof(struct in6_pktinfo))];
+};
+
+#define TCP_DEFERRED_MAX 32 /* requests of one connection answered later */
+
+/* The way back to a client (server.h): on the stack for a request
+ * being dispatched (udp_msg or conn set), resolved into a copy of its
+ * own for a deferred one (ctl, worker and conn_id). */
+struct dnsd_via {
+	int udp_fd; /* -1 for TCP */
+	const struct msghdr *udp_msg;
+	struct tcp_conn *conn;
+	/* deferred copies */
+	union udp_ctl ctl;
+	size_t ctllen;
+	unsigned worker;
+	uint64_t conn_id;
+};
+
+/* What the main loop hands a worker for one of its TCP connections. */
+struct dnsd_inbox {
+	struct dnsd_inbox *next;
+	uint64_t conn_id;
+	uint8_t *msg; /* a deferred answer, or NULL */
+	size_t len;
+	dnsd_stream *st; /* a stream to start, or NULL */
 };
 
 struct net_listener {
@@ -58,6 +85,9 @@ struct tcp_conn {
 	uint8_t *out; /* pending responses, framed, at [out_off, out_len) */
 	size_t out_off, out_len, out_cap;
 	unsigned queries;
+	uint64_t id;         /* for answers handed in from the main loop */
+	unsigned deferred;   /* requests to be answered later */
+	dnsd_stream *stream; /* the stream being sent, or NULL */
 	bool eof;            /* the client will send no more */
 	bool done;           /* we serve no more requests: flush, then close */
 	bool linger;         /* our FIN is sent; waiting for the client's */
@@ -84,6 +114,7 @@ struct dnsd_net_worker {
 	unsigned nconns;
 	unsigned max_clients, max_queries;
 	struct timeval idle;
+	uint64_t next_conn_id;
 };
 
 struct dnsd_net {
@@ -330,10 +361,11 @@ static void udp_prefetch_batch(struct dnsd_net_worker *nw, unsigned n)
 
 /* Answers the n datagrams received; returns the number of responses
  * lined up in smsg. */
-static unsigned udp_answer_batch(struct dnsd_net_worker *nw, unsigned n,
+static unsigned udp_answer_batch(struct dnsd_net_worker *nw, int fd, unsigned n,
                                  bool pktinfo)
 {
 	unsigned m = 0;
+	struct dnsd_via via = {.udp_fd = fd};
 	for (unsigned i = 0; i < n; i++) {
 		const struct msghdr *rh = &nw->rmsg[i].msg_hdr;
 		if (i + UDP_PREFETCH_AHEAD < n)
@@ -341,10 +373,11 @@ static unsigned udp_answer_batch(struct dnsd_net_worker *nw, unsigned n,
 			    &nw->prefetch[i + UDP_PREFETCH_AHEAD]);
 		if (rh->msg_flags & MSG_TRUNC)
 			continue; /* larger than any query we serve */
+		via.udp_msg = rh;
 		size_t len = dnsd_dispatch(
 		    nw->w, nw->rbuf[i], nw->rmsg[i].msg_len,
 		    (const struct sockaddr *)&nw->peer[i], rh->msg_namelen,
-		    false, nw->sbuf[m], DNSD_NET_UDP_BUF);
+		    false, &via, nw->sbuf[m], DNSD_NET_UDP_BUF);
 		if (len == 0)
 			continue;
 		struct msghdr *sh = &nw->smsg[m].msg_hdr;
@@ -393,7 +426,7 @@ static void udp_readable(evutil_socket_t fd, short what, void *arg)
 			return; /* drained (EAGAIN) or a transient error */
 		nw->db = dnsd_worker_snapshot(nw->w);
 		udp_prefetch_batch(nw, (unsigned)n);
-		unsigned m = udp_answer_batch(nw, (unsigned)n, l->pktinfo);
+		unsigned m = udp_answer_batch(nw, fd, (unsigned)n, l->pktinfo);
 		udp_send_batch(fd, nw, m);
 		/* Even after a short batch, read again rather than go back
 		 * to epoll: sending the responses took long enough (over
@@ -414,6 +447,10 @@ static void conn_timer_arm(struct tcp_conn *c, const struct timeval *tv)
 static void conn_free(struct tcp_conn *c, bool abort)
 {
 	struct dnsd_net_worker *nw = c->nw;
+	if (c->stream) {
+		c->stream->done(c->stream, false);
+		c->stream = NULL;
+	}
 	if (abort) {
 		/* RST: no TIME_WAIT and no unsent data kept for a client we
 		 * are giving up on. */
@@ -474,7 +511,9 @@ static bool conn_frame_ready(const struct tcp_conn *c)
 	return len >= 0 && c->in_len >= 2 + (size_t)len;
 }
 
-/* Appends one framed response; the caller checked conn_has_room. */
+/* Appends one framed response; the caller checked conn_has_room, or
+ * it is a deferred answer (at most TCP_DEFERRED_MAX of them, past the
+ * bound). */
 static int conn_append(struct tcp_conn *c, const uint8_t *msg, size_t len)
 {
 	size_t need = 2 + len;
@@ -487,7 +526,8 @@ static int conn_append(struct tcp_conn *c, const uint8_t *msg, size_t len)
 		size_t cap = c->out_cap ? c->out_cap : TCP_OUT_INITIAL;
 		while (cap - c->out_len < need)
 			cap *= 2;
-		if (cap > DNSD_NET_TCP_PENDING_MAX)
+		if (cap > DNSD_NET_TCP_PENDING_MAX &&
+		    c->out_len + need <= DNSD_NET_TCP_PENDING_MAX)
 			cap = DNSD_NET_TCP_PENDING_MAX;
 		uint8_t *p = realloc(c->out, cap);
 		if (!p)
@@ -510,7 +550,9 @@ static int conn_serve(struct tcp_conn *c)
 	struct dnsd_net_worker *nw = c->nw;
 	size_t pos = 0;
 	bool served = false;
-	while (!c->done && conn_has_room(c)) {
+	struct dnsd_via via = {.udp_fd = -1, .conn = c};
+	while (!c->done && !c->stream && c->deferred < TCP_DEFERRED_MAX &&
+	       conn_has_room(c)) {
 		dnsd_wire r;
 		dnsd_wire_init_read(&r, c->in + pos, c->in_len - pos);
 		uint16_t flen = dnsd_wire_u16(&r);
@@ -522,7 +564,7 @@ static int conn_serve(struct tcp_conn *c)
 		served = true;
 		size_t len = dnsd_dispatch(
 		    nw->w, msg, flen, (const struct sockaddr *)&c->peer,
-		    c->peerlen, true, nw->tcp_resp, DNSD_NET_TCP_MSG_MAX);
+		    c->peerlen, true, &via, nw->tcp_resp, DNSD_NET_TCP_MSG_MAX);
 		pos += r.pos;
 		if (len > 0 && conn_append(c, nw->tcp_resp, len) < 0)
 			return DNSD_ENOMEM;
@@ -583,24 +625,71 @@ static void conn_want(struct tcp_conn *c, struct event *ev, bool *on, bool want)
 	*on = want;
 }
 
+#define TCP_STREAM_BUDGET 4 /* stream messages per event, for fairness */
+
+/* The stream's next messages while the output has room, at most
+ * *budget of them. 0, or -1 when the stream failed (the connection must
+ * go). */
+static int conn_stream(struct tcp_conn *c, unsigned *budget)
+{
+	struct dnsd_net_worker *nw = c->nw;
+	while (c->stream && *budget > 0 && conn_has_room(c)) {
+		dnsd_stream *st = c->stream;
+		size_t reserve = st->tsig ? dnsd_tsig_reserve(st->tsig) : 0;
+		int n =
+		    st->next(st, nw->tcp_resp, DNSD_NET_TCP_MSG_MAX, reserve);
+		if (n == 0) {
+			c->stream = NULL;
+			st->done(st, true);
+			break;
+		}
+		if (n > 0 && st->tsig)
+			n = dnsd_tsig_sign_response(
+			    st->tsig, nw->tcp_resp, (size_t)n,
+			    DNSD_NET_TCP_MSG_MAX, (uint64_t)time(NULL));
+		if (n <= 0 || conn_append(c, nw->tcp_resp, (size_t)n) < 0) {
+			c->stream = NULL;
+			st->done(st, false);
+			return -1;
+		}
+		(*budget)--;
+	}
+	return 0;
+}
+
+/* Nothing is owed to the client any more: no output, no stream, no
+ * answer to come from the main loop. */
+static bool conn_idle(const struct tcp_conn *c)
+{
+	return conn_pending(c) == 0 && !c->stream && c->deferred == 0;
+}
+
 /* Serves what is buffered, writes what is pending, and then waits for
  * what the connection needs next. The connection may be gone after. */
 static void conn_run(struct tcp_conn *c)
 {
+	unsigned budget = TCP_STREAM_BUDGET;
 	for (;;) {
-		if (conn_serve(c) < 0 || conn_flush(c) < 0) {
+		if (conn_serve(c) < 0 || conn_stream(c, &budget) < 0 ||
+		    conn_flush(c) < 0) {
 			conn_log(c, "dropped (error)");
 			conn_free(c, true);
 			return;
 		}
+		if (c->stream) {
+			if (conn_pending(c) > 0 || budget == 0)
+				break;
+			continue; /* the socket took it all: more */
+		}
 		/* Served all that fitted and wrote it all: more may fit now. */
-		if (c->done || conn_pending(c) > 0 || !conn_frame_ready(c))
+		if (c->done || conn_pending(c) > 0 || !conn_frame_ready(c) ||
+		    c->deferred >= TCP_DEFERRED_MAX)
 			break;
 	}
 	/* After the client's FIN, answer what it did send, then close. */
 	if (c->eof && !conn_frame_ready(c))
 		c->done = true;
-	if (c->done && conn_pending(c) == 0 && !c->linger) {
+	if (c->done && conn_idle(c) && !c->linger) {
 		if (c->eof) {
 			conn_free(c, false);
 			return;
@@ -614,8 +703,14 @@ static void conn_run(struct tcp_conn *c)
 		conn_timer_arm(c, &tv);
 	}
 	conn_want(c, c->ev_read, &c->reading,
-	          c->linger || (!c->done && !c->eof && conn_has_room(c)));
+	          c->linger ||
+	              (!c->done && !c->eof && !c->stream &&
+	               c->deferred < TCP_DEFERRED_MAX && conn_has_room(c)));
 	conn_want(c, c->ev_write, &c->writing, conn_pending(c) > 0);
+	/* the budget ran out with the socket still taking more: come back
+	 * after the other events */
+	if (c->stream && conn_pending(c) == 0)
+		event_active(c->ev_write, EV_WRITE, 0);
 }
 
 /* After our FIN: discard what the client still sends until its FIN. */
@@ -693,6 +788,11 @@ static void conn_timeout(evutil_socket_t fd, short what, void *arg)
 		conn_timer_arm(c, &left);
 		return;
 	}
+	if (c->deferred > 0 && conn_pending(c) == 0) {
+		/* the main loop owes this client an answer: wait for it */
+		conn_timer_arm(c, &nw->idle);
+		return;
+	}
 	conn_log(c, conn_pending(c) > 0 ? "dropped (not reading)"
 	                                : "closed (idle)");
 	conn_free(c, true);
@@ -735,6 +835,7 @@ static struct tcp_conn *conn_new(struct dnsd_net_worker *nw, int fd,
 		return NULL;
 	}
 	event_base_gettimeofday_cached(nw->w->base, &c->last);
+	c->id = ++nw->next_conn_id;
 	c->next = nw->conns;
 	if (nw->conns)
 		nw->conns->prev = c;
@@ -795,6 +896,220 @@ static void tcp_acceptable(evutil_socket_t lfd, short what, void *arg)
 	}
 }
 
+/* ---- answers from the main loop -------------------------------------- */
+
+static struct tcp_conn *conn_by_id(struct dnsd_net_worker *nw, uint64_t id)
+{
+	for (struct tcp_conn *c = nw->conns; c; c = c->next)
+		if (c->id == id)
+			return c;
+	return NULL;
+}
+
+static void inbox_item_free(struct dnsd_inbox *it)
+{
+	if (it->st)
+		it->st->done(it->st, false);
+	free(it->msg);
+	free(it);
+}
+
+/* Worker side: what the main loop handed in for this worker's
+ * connections. */
+static void inbox_cb(evutil_socket_t fd, short what, void *arg)
+{
+	dnsd_worker *w = arg;
+	struct dnsd_net_worker *nw = w->net;
+
+	pthread_mutex_lock(&w->inbox_lock);
+	struct dnsd_inbox *list = w->inbox;
+	w->inbox = NULL;
+	pthread_mutex_unlock(&w->inbox_lock);
+	/* oldest first: answers go out in the order they were given */
+	struct dnsd_inbox *rev = NULL;
+	while (list) {
+		struct dnsd_inbox *next = list->next;
+		list->next = rev;
+		rev = list;
+		list = next;
+	}
+	while (rev) {
+		struct dnsd_inbox *it = rev;
+		rev = it->next;
+		struct tcp_conn *c = nw ? conn_by_id(nw, it->conn_id) : NULL;
+		if (c == NULL) {
+			inbox_item_free(it); /* the client left */
+			continue;
+		}
+		if (c->deferred > 0)
+			c->deferred--;
+		if (it->msg && conn_append(c, it->msg, it->len) < 0) {
+			inbox_item_free(it);
+			conn_free(c, true);
+			continue;
+		}
+		if (it->st) {
+			if (c->stream)
+				it->st->done(it->st, false);
+			else
+				c->stream = it->st;
+			it->st = NULL;
+		}
+		inbox_item_free(it);
+		conn_run(c);
+	}
+}
+
+/* Main loop side: queues it for worker w. */
+static void inbox_post(dnsd_worker *w, struct dnsd_inbox *it)
+{
+	pthread_mutex_lock(&w->inbox_lock);
+	it->next = w->inbox;
+	w->inbox = it;
+	pthread_mutex_unlock(&w->inbox_lock);
+	event_active(w->inbox_ev, EV_READ, 0);
+}
+
+int dnsd_request_stream(dnsd_request *r, dnsd_stream *st)
+{
+	struct dnsd_via *v = r->via;
+	if (v == NULL || v->conn == NULL || v->conn->stream) {
+		st->done(st, false);
+		return -1;
+	}
+	v->conn->stream = st;
+	return 0;
+}
+
+dnsd_deferred *dnsd_request_defer(dnsd_request *r)
+{
+	dnsd_deferred *d = calloc(1, sizeof(*d));
+	struct dnsd_via *v = calloc(1, sizeof(*v));
+	uint8_t *pkt = malloc(r->len);
+
+	if (d == NULL || v == NULL || pkt == NULL || r->via == NULL ||
+	    r->peerlen > sizeof(d->peer)) {
+		free(d);
+		free(v);
+		free(pkt);
+		return NULL;
+	}
+	if (r->tsig != NULL) {
+		d->tsig = malloc(sizeof(*d->tsig));
+		if (d->tsig == NULL) {
+			free(d);
+			free(v);
+			free(pkt);
+			return NULL;
+		}
+		*d->tsig = *r->tsig;
+		r->tsig->run = NULL; /* the copy owns it now */
+	}
+	memcpy(pkt, r->pkt, r->len);
+	d->s = r->worker->server;
+	d->pkt = pkt;
+	d->len = r->len;
+	d->q = r->q;
+	memcpy(&d->peer, r->peer, r->peerlen);
+	d->peerlen = r->peerlen;
+	d->tcp = r->tcp;
+	d->via = v;
+	v->udp_fd = r->via->udp_fd;
+	v->worker = r->worker->index;
+	if (r->via->conn) {
+		v->conn_id = r->via->conn->id;
+		r->via->conn->deferred++;
+	} else if (r->via->udp_msg) {
+		/* the address the query came to, for a wildcard listener */
+		struct msghdr out = {.msg_control = v->ctl.buf,
+		                     .msg_controllen = 0};
+		udp_reply_from(r->via->udp_msg, &out, &v->ctl);
+		v->ctllen = out.msg_controllen;
+	}
+	return d;
+}
+
+void dnsd_deferred_free(dnsd_deferred *d)
+{
+	if (d == NULL)
+		return;
+	if (d->tsig) {
+		dnsd_tsig_ctx_clear(d->tsig);
+		free(d->tsig);
+	}
+	free(d->via);
+	free(d->pkt);
+	free(d);
+}
+
+/* A TCP deferred request that gets nothing after all still counts
+ * down on its connection. */
+static void deferred_release(dnsd_deferred *d)
+{
+	if (d->tcp) {
+		struct dnsd_inbox *it = calloc(1, sizeof(*it));
+		if (it != NULL) {
+			it->conn_id = d->via->conn_id;
+			inbox_post(&d->s->workers[d->via->worker], it);
+		}
+	}
+	dnsd_deferred_free(d);
+}
+
+void dnsd_deferred_answer(dnsd_deferred *d, uint8_t *msg, size_t len,
+                          size_t cap)
+{
+	if (d->tsig && len > 0) {
+		int n = dnsd_tsig_sign_response(d->tsig, msg, len, cap,
+		                                (uint64_t)time(NULL));
+		len = n > 0 ? (size_t)n : 0;
+	}
+	if (len == 0) {
+		deferred_release(d);
+		return;
+	}
+	if (!d->tcp) {
+		struct iovec iov = {.iov_base = msg, .iov_len = len};
+		struct msghdr h = {.msg_name = &d->peer,
+		                   .msg_namelen = d->peerlen,
+		                   .msg_iov = &iov,
+		                   .msg_iovlen = 1,
+		                   .msg_control =
+		                       d->via->ctllen ? d->via->ctl.buf : NULL,
+		                   .msg_controllen = d->via->ctllen};
+		if (sendmsg(d->via->udp_fd, &h, MSG_DONTWAIT) < 0)
+			log_debug("deferred answer: sendmsg: %s",
+			          strerror(errno));
+		dnsd_deferred_free(d);
+		return;
+	}
+	struct dnsd_inbox *it = calloc(1, sizeof(*it));
+	if (it == NULL || (it->msg = malloc(len)) == NULL) {
+		free(it);
+		deferred_release(d);
+		return;
+	}
+	memcpy(it->msg, msg, len);
+	it->len = len;
+	it->conn_id = d->via->conn_id;
+	inbox_post(&d->s->workers[d->via->worker], it);
+	dnsd_deferred_free(d);
+}
+
+void dnsd_deferred_stream(dnsd_deferred *d, dnsd_stream *st)
+{
+	struct dnsd_inbox *it = d->tcp ? calloc(1, sizeof(*it)) : NULL;
+	if (it == NULL) {
+		st->done(st, false);
+		deferred_release(d);
+		return;
+	}
+	it->conn_id = d->via->conn_id;
+	it->st = st;
+	inbox_post(&d->s->workers[d->via->worker], it);
+	dnsd_deferred_free(d);
+}
+
 /* ---- per worker ------------------------------------------------------- */
 
 static int net_worker_buffers(struct dnsd_net_worker *nw)
@@ -816,6 +1131,20 @@ static int net_worker_buffers(struct dnsd_net_worker *nw)
 
 static void net_worker_free(struct dnsd_net_worker *nw)
 {
+	dnsd_worker *w = nw->w;
+	if (w->inbox_ev) {
+		event_free(w->inbox_ev);
+		w->inbox_ev = NULL;
+	}
+	pthread_mutex_lock(&w->inbox_lock);
+	struct dnsd_inbox *it = w->inbox;
+	w->inbox = NULL;
+	pthread_mutex_unlock(&w->inbox_lock);
+	while (it) {
+		struct dnsd_inbox *next = it->next;
+		inbox_item_free(it);
+		it = next;
+	}
 	while (nw->conns)
 		conn_free(nw->conns, true);
 	for (unsigned i = 0; nw->udp && i < nw->nlisten; i++)
@@ -874,6 +1203,12 @@ int dnsd_net_attach(dnsd_worker *w)
 	nw->max_clients = cfg->tcp_max_clients;
 	nw->max_queries = cfg->tcp_max_queries;
 	nw->idle.tv_sec = cfg->tcp_idle_timeout;
+	w->inbox_ev = event_new(w->base, -1, 0, inbox_cb, w);
+	if (!w->inbox_ev) {
+		log_error("listen: out of memory");
+		free(nw);
+		return -1;
+	}
 	nw->udp = calloc(net->nlisten + 1, sizeof(*nw->udp));
 	nw->tcp = calloc(net->nlisten + 1, sizeof(*nw->tcp));
 	if (!nw->udp || !nw->tcp || net_worker_buffers(nw) < 0 ||

@@ -34,8 +34,11 @@
  * key without notify rights for the zone REFUSED (signed when the
  * request was), a question that is not one SOA FORMERR. */
 #include "gitstore.h"
+#include "ixfr.h"
 #include "log.h"
+#include "notifyout.h"
 #include "role.h"
+#include "xfrout.h"
 
 #include <dnsd/answer.h>
 #include <dnsd/err.h>
@@ -44,6 +47,7 @@
 #include <dnsd/layout.h>
 #include <dnsd/rrtype.h>
 #include <dnsd/tsig.h>
+#include <dnsd/xfr.h>
 
 #include <dirent.h>
 #include <errno.h>
@@ -74,6 +78,7 @@ struct primary_dep {
 /* One zone file of the commit served, for the next load. */
 struct primary_file {
 	char *name;
+	uint8_t origin[DNSD_NAME_MAX]; /* the zone it holds */
 	struct primary_dep *deps;
 	size_t ndeps;
 };
@@ -122,6 +127,26 @@ struct primary_load {
 	double fetch_s, load_s;
 	/* reading a git file: where its reads are recorded */
 	struct primary_file *reading;
+	/* IXFR requests whose client serial is older than the history in
+	 * memory: looked up in the git history by the job */
+	struct primary_ixfr *hist;
+	unsigned max_history;
+	/* the IXFR steps from the versions served to the new ones */
+	struct primary_diff {
+		uint8_t origin[DNSD_NAME_MAX];
+		dnsd_zdiff *d;
+	} * diffs;
+	size_t ndiffs;
+};
+
+/* An IXFR waiting for the git history: the request, the zone version it
+ * is answered from (referenced), the client's serial; the step found. */
+struct primary_ixfr {
+	struct primary_ixfr *next;
+	dnsd_deferred *d;
+	dnsd_zone *z;
+	uint32_t from;
+	dnsd_zdiff *step; /* from -> the zone's serial, when found */
 };
 
 struct primary {
@@ -142,6 +167,11 @@ struct primary {
 	unsigned backoff;        /* seconds; 0 after a success */
 	struct event *poll;      /* git-poll */
 	int last_err;            /* of the last fetch, for logging */
+	/* IXFRs handed over by workers (on_ixfr), under ixfr_lock */
+	pthread_mutex_t ixfr_lock;
+	struct primary_ixfr *ixfr_in;
+	struct primary_ixfr *ixfr_queued; /* for the next job */
+	struct event *ixfr_ev;
 };
 
 /* ---- diagnostics ------------------------------------------------------ */
@@ -398,6 +428,7 @@ static void primary_load_zone(struct primary_load *l, gittree_src *src,
 		const struct primary_file *pf =
 		    primary_files_find(&l->prev, file);
 		struct primary_file *nf = primary_files_add(&l->files, file);
+		memcpy(nf->origin, origin, dnsd_name_len(origin));
 		if (old != NULL && pf != NULL && primary_unchanged(pf, tree)) {
 			for (size_t i = 0; i < pf->ndeps; i++) {
 				l->reading = nf;
@@ -451,6 +482,20 @@ static void primary_load_zone(struct primary_load *l, gittree_src *src,
 		log_info("%s: loaded serial %u (%zu records)", what, serial,
 		         dnsd_zone_record_count(z));
 	primary_add(l, z);
+	/* the IXFR step from the version served, computed here, off the
+	 * main loop */
+	dnsd_zdiff *d;
+	if (!l->check && old != NULL &&
+	    dnsd_serial_gt(serial, dnsd_zone_serial(old)) &&
+	    dnsd_zdiff_compute(old, z, &d) == 0) {
+		struct primary_diff *a =
+		    realloc(l->diffs, (l->ndiffs + 1) * sizeof(*a));
+		if (a == NULL)
+			fatalx("out of memory");
+		l->diffs = a;
+		memcpy(a[l->ndiffs].origin, origin, dnsd_name_len(origin));
+		a[l->ndiffs++].d = d;
+	}
 }
 
 /* One top-level file of the source, by the layout rule. */
@@ -675,7 +720,155 @@ static void primary_load_store(struct primary_load *l)
 		}
 }
 
-/* The whole job: the source's files, then the key store. */
+/* ---- IXFR from the git history --------------------------------------- */
+
+/* A zone file's SOA serial, the parse stopped right after it. */
+struct primary_soa_find {
+	uint32_t serial;
+	bool found;
+};
+
+static int primary_soa_sink(void *ctx, const dnsd_zf_rr *rr)
+{
+	struct primary_soa_find *f = ctx;
+	if (rr->type != DNSD_TYPE_SOA)
+		return 0;
+	f->found = dnsd_soa_fields(rr->rdata, rr->rdlen, &f->serial, NULL, NULL,
+	                           NULL, NULL) == 0;
+	return DNSD_ETOOMANY; /* enough */
+}
+
+static void primary_quiet_diag(void *ctx, const dnsd_diag *d)
+{
+}
+
+/* The walk looking for the version with serial h->from. */
+struct primary_walk {
+	struct primary_load *l;
+	struct primary_ixfr *h;
+	const char *file;
+	unsigned looked;
+};
+
+static int primary_walk_cb(void *ctx, const git_oid *commit,
+                           const git_oid *blob)
+{
+	struct primary_walk *w = ctx;
+	git_repository *repo = gitstore_repo(w->l->g);
+	git_commit *c = NULL;
+	git_tree *tree = NULL;
+	int stop = 0;
+
+	w->looked++;
+	if (git_commit_lookup(&c, repo, commit) != 0 ||
+	    git_commit_tree(&tree, c) != 0) {
+		git_commit_free(c);
+		return 1;
+	}
+	gittree_src src = {repo, tree, NULL, NULL};
+	const uint8_t *origin = dnsd_zone_origin(w->h->z);
+	dnsd_zf_opts o = {.origin = origin,
+	                  .diag = primary_quiet_diag,
+	                  .read = gittree_read,
+	                  .read_ctx = &src};
+	struct primary_soa_find f = {0};
+	dnsd_zf_result res;
+	(void)dnsd_zonefile_parse(w->file, &o, primary_soa_sink, &f, &res);
+	if (f.found && f.serial == w->h->from) {
+		dnsd_zone *old = NULL;
+		unsigned warnings;
+		if (dnsd_zone_load(w->file, &o, &warnings, &old) == 0) {
+			if (dnsd_zdiff_compute(old, w->h->z, &w->h->step) < 0)
+				w->h->step = NULL;
+			dnsd_zone_unref(old);
+		}
+		stop = 1;
+	} else if (f.found && !dnsd_serial_gt(f.serial, w->h->from)) {
+		stop = 1; /* older than the client's: it is not there */
+	}
+	git_tree_free(tree);
+	git_commit_free(c);
+	return stop;
+}
+
+/* Job thread: the steps the waiting IXFRs need, from the git history of
+ * their zone files, at most l->max_history versions back. */
+static void primary_load_history(struct primary_load *l)
+{
+	for (struct primary_ixfr *h = l->hist; h != NULL; h = h->next) {
+		const struct primary_file *f = NULL;
+		const uint8_t *origin = dnsd_zone_origin(h->z);
+		const struct primary_files *lists[2] = {&l->files, &l->prev};
+		for (int k = 0; k < 2 && f == NULL; k++)
+			for (size_t i = 0; i < lists[k]->n && f == NULL; i++)
+				if (dnsd_name_equal(lists[k]->f[i].origin,
+				                    origin))
+					f = &lists[k]->f[i];
+		if (f == NULL)
+			continue;
+		struct primary_walk w = {l, h, f->name, 0};
+		(void)gitstore_file_versions(l->g, f->name, l->max_history + 1,
+		                             primary_walk_cb, &w);
+	}
+}
+
+/* Main loop, after the job: each waiting IXFR answered, from the history
+ * now in s->ixfr, or in AXFR form. */
+static void primary_history_done(struct primary *p, struct primary_load *l)
+{
+	while (l->hist != NULL) {
+		struct primary_ixfr *h = l->hist;
+		l->hist = h->next;
+		if (h->step != NULL) {
+			dnsd_ixfr_put(p->s->ixfr, dnsd_zone_origin(h->z),
+			              h->step);
+			h->step = NULL;
+		}
+		dnsd_ixfr_step *steps[64];
+		size_t n = 0;
+		if (dnsd_ixfr_chain(p->s->ixfr, dnsd_zone_origin(h->z), h->from,
+		                    dnsd_zone_serial(h->z), steps, 64, &n) < 0)
+			n = 0;
+		dnsd_xfrout_resume(h->d, h->z, steps, n);
+		free(h);
+	}
+}
+
+static void primary_history_free(struct primary_ixfr *h)
+{
+	while (h != NULL) {
+		struct primary_ixfr *next = h->next;
+		dnsd_zdiff_free(h->step);
+		dnsd_zone_unref(h->z);
+		dnsd_deferred_free(h->d);
+		free(h);
+		h = next;
+	}
+}
+
+/* Worker thread (role.h on_ixfr): hand the request to the main loop. */
+static void primary_on_ixfr(dnsd_server *s, void *state, dnsd_deferred *d,
+                            dnsd_zone *z, uint32_t from)
+{
+	struct primary *p = state;
+	struct primary_ixfr *h = calloc(1, sizeof(*h));
+
+	if (h == NULL) {
+		dnsd_xfrout_resume(d, z, NULL, 0);
+		return;
+	}
+	h->d = d;
+	h->z = z;
+	h->from = from;
+	pthread_mutex_lock(&p->ixfr_lock);
+	h->next = p->ixfr_in;
+	p->ixfr_in = h;
+	pthread_mutex_unlock(&p->ixfr_lock);
+	event_active(p->ixfr_ev, EV_READ, 0);
+}
+
+/* The whole job: the source's files, then the key store, then the
+ * history the waiting IXFRs need. */
 static void primary_load(struct primary_load *l)
 {
 	if (l->dir != NULL)
@@ -684,6 +877,8 @@ static void primary_load(struct primary_load *l)
 		primary_load_git(l);
 	if (!l->dir_failed && !l->same)
 		primary_load_store(l);
+	if (l->g != NULL && l->hist != NULL)
+		primary_load_history(l);
 }
 
 static void primary_load_free(struct primary_load *l)
@@ -706,6 +901,10 @@ static void primary_load_free(struct primary_load *l)
 	free(l->cfg_key_files);
 	primary_files_free(&l->prev);
 	primary_files_free(&l->files);
+	for (size_t i = 0; i < l->ndiffs; i++)
+		dnsd_zdiff_free(l->diffs[i].d);
+	primary_history_free(l->hist);
+	free(l->diffs);
 	free(l->old);
 	free(l->zones);
 	free(l->dir);
@@ -810,6 +1009,25 @@ static void primary_log_pull(struct primary *p, struct primary_load *l)
 	(void)p;
 }
 
+/* After a publication: the IXFR steps into the history, and a NOTIFY of
+ * every zone that changed (every zone, the first time) to its
+ * secondaries. */
+static void primary_replicate(struct primary *p, struct primary_load *l)
+{
+	for (size_t i = 0; i < l->ndiffs; i++)
+		dnsd_ixfr_put(p->s->ixfr, l->diffs[i].origin, l->diffs[i].d);
+	l->ndiffs = 0;
+	for (size_t i = 0; i < l->nold; i++) {
+		const uint8_t *o = dnsd_zone_origin(l->old[i]);
+		if (primary_find(l->zones, l->nzones, o) == NULL)
+			dnsd_ixfr_forget(p->s->ixfr, o);
+	}
+	for (size_t i = 0; i < l->nzones; i++)
+		if (primary_find(l->old, l->nold,
+		                 dnsd_zone_origin(l->zones[i])) != l->zones[i])
+			dnsd_notifier_zone(p->s->notifier, l->zones[i]);
+}
+
 /* Publishes what l loaded (its zones, its keys unless a key file failed
  * while there are keys to keep). */
 static void primary_publish(struct primary *p, struct primary_load *l)
@@ -836,6 +1054,7 @@ static void primary_publish(struct primary *p, struct primary_load *l)
 		          "previous keys");
 	else
 		dnsd_keystore_replace(p->s->keys, l->ks);
+	primary_replicate(p, l);
 	size_t nkeys = dnsd_keystore_count(p->s->keys);
 	log_info("serving %zu zone%s, %zu key%s", l->nzones,
 	         l->nzones == 1 ? "" : "s", nkeys, nkeys == 1 ? "" : "s");
@@ -916,8 +1135,9 @@ static void primary_job_done(evutil_socket_t fd, short what, void *arg)
 			memset(&l->files, 0, sizeof(l->files));
 		}
 	}
+	primary_history_done(p, l);
 	primary_load_free(l);
-	if (p->again_reload || p->again_pull) {
+	if (p->again_reload || p->again_pull || p->ixfr_queued) {
 		bool pull = p->again_pull, force = p->again_reload;
 		p->again_reload = p->again_pull = false;
 		primary_job_start(p, pull, force);
@@ -947,10 +1167,15 @@ static struct primary_load *primary_job_new(struct primary *p, bool pull,
 		l->force = force;
 		l->have_loaded = p->have_loaded;
 		git_oid_cpy(&l->loaded, &p->loaded);
+		l->hist = p->ixfr_queued;
+		p->ixfr_queued = NULL;
+		l->max_history = p->s->cfg->ixfr_max_history;
 		/* a copy of the file list: the served one stays with p */
 		for (size_t i = 0; i < p->files.n; i++) {
 			struct primary_file *f =
 			    primary_files_add(&l->prev, p->files.f[i].name);
+			memcpy(f->origin, p->files.f[i].origin,
+			       dnsd_name_len(p->files.f[i].origin));
 			l->reading = f;
 			for (size_t k = 0; k < p->files.f[i].ndeps; k++)
 				primary_on_read(l, p->files.f[i].deps[k].path,
@@ -987,6 +1212,31 @@ static void primary_pull_cb(evutil_socket_t fd, short what, void *arg)
 
 	if (atomic_exchange(&p->pull_wanted, false))
 		primary_job_start(p, true, false);
+}
+
+/* Workers handed IXFRs over: they go with the next job. */
+static void primary_ixfr_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct primary *p = arg;
+
+	pthread_mutex_lock(&p->ixfr_lock);
+	struct primary_ixfr *in = p->ixfr_in;
+	p->ixfr_in = NULL;
+	pthread_mutex_unlock(&p->ixfr_lock);
+	while (in != NULL) {
+		struct primary_ixfr *next = in->next;
+		in->next = p->ixfr_queued;
+		p->ixfr_queued = in;
+		in = next;
+	}
+	if (p->g == NULL) {
+		/* a zones-dir has no history: the AXFR form */
+		struct primary_load l = {.hist = p->ixfr_queued};
+		p->ixfr_queued = NULL;
+		primary_history_done(p, &l);
+		return;
+	}
+	primary_job_start(p, false, false);
 }
 
 static void primary_retry_cb(evutil_socket_t fd, short what, void *arg)
@@ -1102,12 +1352,16 @@ static int primary_reload(dnsd_server *s, void *state)
 
 static void primary_free(struct primary *p)
 {
-	struct event **evs[] = {&p->done, &p->pull_ev, &p->retry, &p->poll};
+	struct event **evs[] = {&p->done, &p->pull_ev, &p->retry, &p->poll,
+	                        &p->ixfr_ev};
 	for (size_t i = 0; i < sizeof(evs) / sizeof(evs[0]); i++)
 		if (*evs[i] != NULL)
 			event_free(*evs[i]);
 	gitstore_close(p->g);
 	primary_files_free(&p->files);
+	primary_history_free(p->ixfr_in);
+	primary_history_free(p->ixfr_queued);
+	pthread_mutex_destroy(&p->ixfr_lock);
 	free(p);
 }
 
@@ -1129,7 +1383,9 @@ static int primary_start_git(struct primary *p)
 	p->pull_ev = event_new(p->s->base, -1, 0, primary_pull_cb, p);
 	p->retry = evtimer_new(p->s->base, primary_retry_cb, p);
 	p->poll = evtimer_new(p->s->base, primary_poll_cb, p);
-	if (p->pull_ev == NULL || p->retry == NULL || p->poll == NULL) {
+	p->ixfr_ev = event_new(p->s->base, -1, 0, primary_ixfr_cb, p);
+	if (p->pull_ev == NULL || p->retry == NULL || p->poll == NULL ||
+	    p->ixfr_ev == NULL) {
 		free(dir);
 		return -1;
 	}
@@ -1166,6 +1422,7 @@ static int primary_start(dnsd_server *s, void **state)
 	if (p == NULL)
 		return -1;
 	p->s = s;
+	pthread_mutex_init(&p->ixfr_lock, NULL);
 	p->done = event_new(s->base, -1, 0, primary_job_done, p);
 	s->keys = dnsd_keystore_new();
 	if (p->done == NULL || s->keys == NULL) {
@@ -1175,6 +1432,10 @@ static int primary_start(dnsd_server *s, void **state)
 		return -1;
 	}
 	*state = p;
+	s->ixfr = dnsd_ixfr_new(s->cfg->ixfr_max_history);
+	s->notifier = dnsd_notifier_new(s);
+	if (s->ixfr == NULL)
+		return -1;
 	if (s->cfg->zones_dir == NULL) {
 		git_libgit2_init();
 		return primary_start_git(p);
@@ -1205,6 +1466,10 @@ static void primary_stop(dnsd_server *s, void *state)
 	primary_free(p);
 	if (git)
 		git_libgit2_shutdown();
+	dnsd_notifier_free(s->notifier);
+	s->notifier = NULL;
+	dnsd_ixfr_free(s->ixfr);
+	s->ixfr = NULL;
 	/* the workers are stopped: no one looks keys up any more */
 	dnsd_keystore_free(s->keys);
 	s->keys = NULL;
@@ -1321,6 +1586,7 @@ const dnsd_role dnsd_role_primary = {
     .on_check = primary_check,
     .on_notify = primary_notify, /* acknowledged; git pulls */
     .on_update = NULL,           /* no UPDATE yet: REFUSED */
+    .on_ixfr = primary_on_ixfr,
     .on_reload = primary_reload,
     .on_stop = primary_stop,
 };

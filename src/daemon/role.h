@@ -24,6 +24,13 @@ typedef struct dnsd_role {
 	/* An UPDATE request, same contract. NULL: REFUSED. */
 	size_t (*on_update)(dnsd_server *s, void *state, dnsd_request *r,
 	                    uint8_t *out, size_t cap);
+	/* An IXFR (over TCP) from a serial the history of s->ixfr does not
+	 * reach (worker thread; must not block): look
+	 * further back and answer with dnsd_xfrout_resume(d, z, ...) from
+	 * the main loop. z is referenced for the callee. NULL: the AXFR
+	 * form at once. */
+	void (*on_ixfr)(dnsd_server *s, void *state, dnsd_deferred *d,
+	                dnsd_zone *z, uint32_t from);
 	/* SIGHUP with the new config already in s->cfg: reload zone data. */
 	int (*on_reload)(dnsd_server *s, void *state);
 	void (*on_stop)(dnsd_server *s, void *state);

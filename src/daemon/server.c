@@ -142,6 +142,7 @@ int dnsd_server_init(dnsd_server *s, struct event_base *base, dnsd_config *cfg)
 	s->base = base;
 	s->cfg = cfg;
 	s->answer_opts.edns_payload = cfg->edns_payload;
+	pthread_rwlock_init(&s->cfg_lock, NULL);
 	s->reclaim = evtimer_new(base, server_reclaim_cb, s);
 	if (s->reclaim == NULL)
 		return -1;
@@ -157,6 +158,7 @@ int dnsd_server_init(dnsd_server *s, struct event_base *base, dnsd_config *cfg)
 		if (w->nudge == NULL)
 			return -1;
 		dnsd_arena_init(&w->scratch, 0);
+		pthread_mutex_init(&w->inbox_lock, NULL);
 	}
 	return 0;
 }
@@ -252,8 +254,11 @@ void dnsd_server_free(dnsd_server *s)
 		if (w->base != NULL)
 			event_base_free(w->base);
 		dnsd_arena_free(&w->scratch);
+		pthread_mutex_destroy(&w->inbox_lock);
 	}
 	if (s->reclaim != NULL)
 		event_free(s->reclaim);
+	if (s->base != NULL)
+		pthread_rwlock_destroy(&s->cfg_lock);
 	memset(s, 0, sizeof(*s));
 }

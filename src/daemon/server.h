@@ -30,6 +30,7 @@ struct dnsd_role;
 struct dnsd_net;
 struct dnsd_keystore;
 struct dnsd_tsig_ctx;
+struct dnsd_via;
 
 #define DNSD_MAX_WORKERS 64
 
@@ -44,6 +45,11 @@ typedef struct dnsd_worker {
 	int64_t tsig_log_sec;
 	unsigned tsig_log_lines;
 	unsigned long tsig_log_dropped; /* not logged since the last line */
+	/* net.c: what the main loop hands this worker (deferred answers,
+	 * streams for its TCP connections), under inbox_lock */
+	pthread_mutex_t inbox_lock;
+	struct dnsd_inbox *inbox;
+	struct event *inbox_ev;
 	/* server.c */
 	pthread_t thread;
 	bool running;
@@ -67,6 +73,15 @@ typedef struct dnsd_server {
 	 * on reload (dnsd_keystore_replace locks), freed by the role at
 	 * stop; NULL: no keys, every signed request is BADKEY. */
 	struct dnsd_keystore *keys;
+	/* outgoing transfers running (xfrout.c) */
+	_Atomic unsigned transfers;
+	/* the IXFR history (ixfr.h) and NOTIFY out (notifyout.h), made by
+	 * the role at start */
+	struct dnsd_ixfr *ixfr;
+	struct dnsd_notifier *notifier;
+	/* held for reading by workers that read the config (transfer
+	 * access), for writing by a reload changing it */
+	pthread_rwlock_t cfg_lock;
 } dnsd_server;
 
 /* Sets s up for cfg on the main loop base: one event_base per worker
@@ -104,7 +119,64 @@ typedef struct dnsd_request {
 	 * for an unsigned request. Rows check the key's scope; the
 	 * dispatcher signs their response. */
 	struct dnsd_tsig_ctx *tsig;
+	/* The listener's way back to the client (net.c), for a request
+	 * answered later or by a stream. */
+	struct dnsd_via *via;
 } dnsd_request;
+
+/* An outgoing stream of messages on a TCP connection (AXFR, IXFR). The
+ * listener asks it for the next message whenever the connection's
+ * output has room, signs it with the stream's TSIG (chained, RFC 8945
+ * §5.3.1) and sends it; the connection serves no other request while a
+ * stream runs. Runs on the connection's worker, one message at a time,
+ * between other events: a slow reader only slows itself. */
+typedef struct dnsd_stream {
+	/* The next message into buf, at most cap octets of which reserve
+	 * stay free for the TSIG: its length, 0 at the end, < 0 to abort
+	 * (the connection is dropped). */
+	int (*next)(struct dnsd_stream *st, uint8_t *buf, size_t cap,
+	            size_t reserve);
+	/* Once, when the stream ends: completed, or cut short (error, the
+	 * client gone, shut down). Frees the stream. */
+	void (*done)(struct dnsd_stream *st, bool completed);
+	/* The request's TSIG (owned by the stream), or NULL. */
+	struct dnsd_tsig_ctx *tsig;
+} dnsd_stream;
+
+/* Starts st on the TCP connection of request r (worker thread, inside
+ * dispatch: the request gets no other answer, dispatch returns 0). A
+ * request over UDP cannot stream: st->done(st, false) runs and -1 comes
+ * back. */
+int dnsd_request_stream(dnsd_request *r, dnsd_stream *st);
+
+/* A request answered later from the main loop (an UPDATE waiting for its
+ * commit, an IXFR waiting for its history): a copy of the request, its
+ * TSIG state and its way back (the UDP socket and addresses, or the TCP
+ * connection, which stays open for it). */
+typedef struct dnsd_deferred {
+	dnsd_server *s;
+	uint8_t *pkt;
+	size_t len;
+	dnsd_query q;
+	struct sockaddr_storage peer;
+	socklen_t peerlen;
+	bool tcp;
+	struct dnsd_tsig_ctx *tsig; /* NULL: unsigned */
+	struct dnsd_via *via;       /* net.c's copy of the way back */
+} dnsd_deferred;
+
+/* Takes r off the worker (worker thread, inside dispatch; dispatch then
+ * returns 0). NULL when out of memory. */
+dnsd_deferred *dnsd_request_defer(dnsd_request *r);
+/* Main loop: sends the response in msg (len octets, room for cap; the
+ * TSIG is appended here) and frees d. */
+void dnsd_deferred_answer(dnsd_deferred *d, uint8_t *msg, size_t len,
+                          size_t cap);
+/* Main loop: starts st on d's TCP connection and frees d (st->done
+ * runs at once when the connection is gone or d came over UDP). */
+void dnsd_deferred_stream(dnsd_deferred *d, dnsd_stream *st);
+/* Frees d without answering. */
+void dnsd_deferred_free(dnsd_deferred *d);
 
 /* Parses, checks and dispatches one request on opcode (QUERY -> answer
  * engine, NOTIFY -> role on_notify, UPDATE -> role on_update, others
@@ -112,6 +184,6 @@ typedef struct dnsd_request {
  * nothing. Called on worker threads; never blocks. */
 size_t dnsd_dispatch(dnsd_worker *w, const uint8_t *pkt, size_t len,
                      const struct sockaddr *peer, socklen_t peerlen, bool tcp,
-                     uint8_t *out, size_t cap);
+                     struct dnsd_via *via, uint8_t *out, size_t cap);
 
 #endif
