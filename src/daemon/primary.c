@@ -742,53 +742,95 @@ static void primary_quiet_diag(void *ctx, const dnsd_diag *d)
 {
 }
 
-/* The walk looking for the version with serial h->from. */
-struct primary_walk {
-	struct primary_load *l;
-	struct primary_ixfr *h;
-	const char *file;
-	unsigned looked;
+/* The versions of a zone file, newest first (commits only: reading
+ * them is what costs). */
+struct primary_versions {
+	git_oid *commits;
+	size_t n;
 };
 
-static int primary_walk_cb(void *ctx, const git_oid *commit,
-                           const git_oid *blob)
+static int primary_versions_cb(void *ctx, const git_oid *commit,
+                               const git_oid *blob)
 {
-	struct primary_walk *w = ctx;
-	git_repository *repo = gitstore_repo(w->l->g);
+	struct primary_versions *v = ctx;
+	git_oid *a = realloc(v->commits, (v->n + 1) * sizeof(*a));
+	if (a == NULL)
+		return 1;
+	v->commits = a;
+	git_oid_cpy(&a[v->n++], commit);
+	return 0;
+}
+
+/* Reads the version of file at commit: its SOA serial into *serial, and
+ * with load, the whole version into *z. False when it cannot be read. */
+static bool primary_version(struct primary_load *l, const git_oid *commit,
+                            const char *file, const uint8_t *origin,
+                            uint32_t *serial, dnsd_zone **z)
+{
+	git_repository *repo = gitstore_repo(l->g);
 	git_commit *c = NULL;
 	git_tree *tree = NULL;
-	int stop = 0;
+	bool ok = false;
 
-	w->looked++;
-	if (git_commit_lookup(&c, repo, commit) != 0 ||
-	    git_commit_tree(&tree, c) != 0) {
-		git_commit_free(c);
-		return 1;
-	}
-	gittree_src src = {repo, tree, NULL, NULL};
-	const uint8_t *origin = dnsd_zone_origin(w->h->z);
-	dnsd_zf_opts o = {.origin = origin,
-	                  .diag = primary_quiet_diag,
-	                  .read = gittree_read,
-	                  .read_ctx = &src};
-	struct primary_soa_find f = {0};
-	dnsd_zf_result res;
-	(void)dnsd_zonefile_parse(w->file, &o, primary_soa_sink, &f, &res);
-	if (f.found && f.serial == w->h->from) {
-		dnsd_zone *old = NULL;
+	if (git_commit_lookup(&c, repo, commit) == 0 &&
+	    git_commit_tree(&tree, c) == 0) {
+		gittree_src src = {repo, tree, NULL, NULL};
+		dnsd_zf_opts o = {.origin = origin,
+		                  .diag = primary_quiet_diag,
+		                  .read = gittree_read,
+		                  .read_ctx = &src};
 		unsigned warnings;
-		if (dnsd_zone_load(w->file, &o, &warnings, &old) == 0) {
-			if (dnsd_zdiff_compute(old, w->h->z, &w->h->step) < 0)
-				w->h->step = NULL;
-			dnsd_zone_unref(old);
+		if (z != NULL) {
+			ok = dnsd_zone_load(file, &o, &warnings, z) == 0;
+		} else {
+			struct primary_soa_find f = {0};
+			dnsd_zf_result res;
+			(void)dnsd_zonefile_parse(file, &o, primary_soa_sink,
+			                          &f, &res);
+			ok = f.found;
+			*serial = f.serial;
 		}
-		stop = 1;
-	} else if (f.found && !dnsd_serial_gt(f.serial, w->h->from)) {
-		stop = 1; /* older than the client's: it is not there */
 	}
 	git_tree_free(tree);
 	git_commit_free(c);
-	return stop;
+	return ok;
+}
+
+/* The step from the version of file with serial h->from to h->z: the
+ * versions are listed first (trees only), then bisected on the serial,
+ * which grows along the history (RFC 1982), so a version N commits back
+ * costs log N reads, not N. */
+static void primary_find_step(struct primary_load *l, struct primary_ixfr *h,
+                              const char *file)
+{
+	struct primary_versions v = {0};
+	const uint8_t *origin = dnsd_zone_origin(h->z);
+
+	(void)gitstore_file_versions(l->g, file, l->max_history + 1,
+	                             primary_versions_cb, &v);
+	size_t lo = 0, hi = v.n; /* newest .. oldest, [lo, hi) */
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		uint32_t serial;
+		if (!primary_version(l, &v.commits[mid], file, origin, &serial,
+		                     NULL))
+			break;
+		if (serial == h->from) {
+			dnsd_zone *old = NULL;
+			if (primary_version(l, &v.commits[mid], file, origin,
+			                    &serial, &old)) {
+				if (dnsd_zdiff_compute(old, h->z, &h->step) < 0)
+					h->step = NULL;
+				dnsd_zone_unref(old);
+			}
+			break;
+		}
+		if (dnsd_serial_gt(serial, h->from))
+			lo = mid + 1; /* newer than the client's: go back */
+		else
+			hi = mid;
+	}
+	free(v.commits);
 }
 
 /* Job thread: the steps the waiting IXFRs need, from the git history of
@@ -804,11 +846,8 @@ static void primary_load_history(struct primary_load *l)
 				if (dnsd_name_equal(lists[k]->f[i].origin,
 				                    origin))
 					f = &lists[k]->f[i];
-		if (f == NULL)
-			continue;
-		struct primary_walk w = {l, h, f->name, 0};
-		(void)gitstore_file_versions(l->g, f->name, l->max_history + 1,
-		                             primary_walk_cb, &w);
+		if (f != NULL)
+			primary_find_step(l, h, f->name);
 	}
 }
 
