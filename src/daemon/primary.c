@@ -459,8 +459,13 @@ static void primary_load_zone(struct primary_load *l, gittree_src *src,
 			primary_add(l, old);
 			/* parsed again next time: the deps recorded are those
 			 * of the broken version */
-			if (src != NULL)
-				l->files.f[l->files.n - 1].ndeps = 0;
+			if (src != NULL) {
+				struct primary_file *f =
+				    &l->files.f[l->files.n - 1];
+				for (size_t i = 0; i < f->ndeps; i++)
+					free(f->deps[i].path);
+				f->ndeps = 0;
+			}
 		} else {
 			primary_report(l, true, "%s: load failed, not served",
 			               what);
