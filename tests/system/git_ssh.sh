@@ -24,6 +24,11 @@
 set -u
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 . "$(dirname "$0")/lib.sh"
+# libssh2 1.10 (Debian 12) leaks a few small OpenSSL objects per ECDSA and
+# RSA authentication, and libgit2 1.5 a buffer per ssh connection: under
+# the sanitizer build of CI those library leaks would fail every dnsd exit
+# here. The other git tests check dnsd's own code for leaks.
+export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0"
 KEYGEN=$DNSD_BUILD/src/tools/dnsd-keygen
 NOTIFY=$DNSD_BUILD/src/tools/dnsd-notify
 SSH_PORT=15930
