@@ -93,4 +93,34 @@ int dnsd_zonefile_parse_mem(const char *name, const char *buf, size_t len,
                             const dnsd_zf_opts *o, dnsd_zf_sink_fn sink,
                             void *sink_ctx, dnsd_zf_result *res);
 
+/* For tools that edit the text of a zone file (zoneedit.h): where each
+ * record is written. off/end: octets [off, end) of its file, from the
+ * start of the line it starts on to past the newline that ends it (every
+ * line of a record in parentheses). generated: made by a $GENERATE (the
+ * span is the directive's); included: from an $INCLUDEd file (the span
+ * is in that file). owner_written: false when the owner is inherited
+ * from the line above (the line starts with a blank). origin: the
+ * $ORIGIN in effect. soa[]: for a SOA whose RDATA is written as its 7
+ * plain fields, the octets of each token in the file (MNAME, RNAME,
+ * SERIAL, REFRESH, RETRY, EXPIRE, MINIMUM); soa_fields is 7 then, else
+ * 0. */
+typedef struct dnsd_zf_span {
+	size_t off, end;
+	const uint8_t *origin;
+	bool generated, included, owner_written;
+	unsigned soa_fields;
+	struct {
+		size_t off, len;
+	} soa[7];
+} dnsd_zf_span;
+
+typedef int (*dnsd_zf_span_fn)(void *ctx, const dnsd_zf_rr *rr,
+                               const dnsd_zf_span *span);
+
+/* dnsd_zonefile_parse_mem with a sink that also sees each record's span
+ * (valid during the call). */
+int dnsd_zonefile_parse_spans(const char *name, const char *buf, size_t len,
+                              const dnsd_zf_opts *o, dnsd_zf_span_fn sink,
+                              void *sink_ctx, dnsd_zf_result *res);
+
 #endif

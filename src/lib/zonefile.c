@@ -58,6 +58,7 @@ struct dnsd_zf_parser {
 	const dnsd_zf_opts *o;
 	dnsd_zf_sink_fn sink;
 	dnsd_zf_rec_fn rec_sink;
+	dnsd_zf_span_fn span_sink;
 	void *sink_ctx;
 	bool redact;
 	unsigned max_errors, max_depth;
@@ -77,6 +78,8 @@ struct dnsd_zf_parser {
 	size_t ntok, cap;
 	bool rec_bad;     /* a lexer error was reported: skip the record */
 	bool rec_inherit; /* the line starts with a blank: no owner */
+	/* where it starts in its file (for spans) */
+	const char *rec_start;
 
 	uint8_t origin[DNSD_NAME_MAX];
 	size_t origin_len;
@@ -404,6 +407,7 @@ static bool lex_record(dnsd_zf_parser *p, zf_file *f)
 		const char *paren = NULL;
 		uint32_t paren_line = 0, paren_col = 0;
 		unsigned depth = 0;
+		p->rec_start = q;
 		p->ntok = 0;
 		p->rec_bad = false;
 		p->rec_inherit = cclass[(uint8_t)*q] == C_WS;
@@ -842,12 +846,36 @@ static bool parse_header(dnsd_zf_parser *p, const dnsd_token *t, size_t n,
 	return true;
 }
 
+/* Hands a record to a span sink with where it is written. */
+static int put_span(dnsd_zf_parser *p, const zf_file *f, const dnsd_zf_rec *r,
+                    bool generated)
+{
+	dnsd_zf_span s = {
+	    .off = (size_t)(p->rec_start - f->buf),
+	    .end = (size_t)(f->p - f->buf),
+	    .origin = p->origin,
+	    .generated = generated,
+	    .included = f->up != NULL,
+	    .owner_written = r->owner != NULL,
+	};
+	if (r->rr.type == DNSD_TYPE_SOA && r->nrdata == 7 && !generated) {
+		s.soa_fields = 7;
+		for (size_t i = 0; i < 7; i++) {
+			if (r->rdata[i].quoted)
+				s.soa_fields = 0;
+			s.soa[i].off = (size_t)(r->rdata[i].s - f->buf);
+			s.soa[i].len = r->rdata[i].len;
+		}
+	}
+	return p->span_sink(p->sink_ctx, &r->rr, &s);
+}
+
 /* Applies the TTL rules and hands the record (RDATA in p->rdata) to the
  * sink. */
 static void put_record(dnsd_zf_parser *p, zf_file *f, const uint8_t *owner,
                        const dnsd_token *owner_tok, const dnsd_token *first,
                        const zf_header *h, const dnsd_token *rd, size_t nrd,
-                       int rdlen)
+                       int rdlen, bool generated)
 {
 	uint32_t ttl = h->ttl;
 	if (h->have_ttl) {
@@ -881,6 +909,8 @@ static void put_record(dnsd_zf_parser *p, zf_file *f, const uint8_t *owner,
 	int r = 0;
 	if (p->rec_sink)
 		r = p->rec_sink(p->sink_ctx, p, &rec);
+	else if (p->span_sink)
+		r = put_span(p, f, &rec, generated);
 	else if (p->sink)
 		r = p->sink(p->sink_ctx, &rec.rr);
 	if (r < 0) {
@@ -913,7 +943,7 @@ static void do_record(dnsd_zf_parser *p, zf_file *f, const dnsd_token *t,
 	if (rdlen < 0)
 		return;
 	put_record(p, f, p->owner_state == OWNER_OK ? p->owner : NULL,
-	           owner_tok, &t[0], &h, rd, nrd, rdlen);
+	           owner_tok, &t[0], &h, rd, nrd, rdlen, false);
 }
 
 /* ---- directives ---- */
@@ -1625,7 +1655,7 @@ static void dir_generate(dnsd_zf_parser *p, zf_file *f, const dnsd_token *t,
 		if (rdlen < 0)
 			break;
 		put_record(p, f, owner, lhs, &t[0], &h, toks, (size_t)nrd,
-		           rdlen);
+		           rdlen, true);
 	}
 	free(text);
 	free(toks);
@@ -1685,7 +1715,8 @@ static void parse_file(dnsd_zf_parser *p, zf_file *f)
 
 static int run(const char *name, bool from_file, const char *buf, size_t len,
                const dnsd_zf_opts *o, bool redact, dnsd_zf_sink_fn sink,
-               dnsd_zf_rec_fn rec_sink, void *ctx, dnsd_zf_result *res)
+               dnsd_zf_rec_fn rec_sink, dnsd_zf_span_fn span_sink, void *ctx,
+               dnsd_zf_result *res)
 {
 	dnsd_zf_result dummy;
 	if (!res)
@@ -1699,6 +1730,7 @@ static int run(const char *name, bool from_file, const char *buf, size_t len,
 	p->o = o;
 	p->sink = sink;
 	p->rec_sink = rec_sink;
+	p->span_sink = span_sink;
 	p->sink_ctx = ctx;
 	p->redact = redact;
 	p->top_name = name;
@@ -1781,20 +1813,30 @@ int dnsd_zf_parse_rec(const char *name, bool from_file, const char *buf,
                       size_t len, const dnsd_zf_opts *o, bool redact,
                       dnsd_zf_rec_fn sink, void *sink_ctx, dnsd_zf_result *res)
 {
-	return run(name, from_file, buf, len, o, redact, NULL, sink, sink_ctx,
-	           res);
+	return run(name, from_file, buf, len, o, redact, NULL, sink, NULL,
+	           sink_ctx, res);
 }
 
 int dnsd_zonefile_parse(const char *path, const dnsd_zf_opts *o,
                         dnsd_zf_sink_fn sink, void *sink_ctx,
                         dnsd_zf_result *res)
 {
-	return run(path, true, NULL, 0, o, false, sink, NULL, sink_ctx, res);
+	return run(path, true, NULL, 0, o, false, sink, NULL, NULL, sink_ctx,
+	           res);
 }
 
 int dnsd_zonefile_parse_mem(const char *name, const char *buf, size_t len,
                             const dnsd_zf_opts *o, dnsd_zf_sink_fn sink,
                             void *sink_ctx, dnsd_zf_result *res)
 {
-	return run(name, false, buf, len, o, false, sink, NULL, sink_ctx, res);
+	return run(name, false, buf, len, o, false, sink, NULL, NULL, sink_ctx,
+	           res);
+}
+
+int dnsd_zonefile_parse_spans(const char *name, const char *buf, size_t len,
+                              const dnsd_zf_opts *o, dnsd_zf_span_fn sink,
+                              void *sink_ctx, dnsd_zf_result *res)
+{
+	return run(name, false, buf, len, o, false, NULL, NULL, sink, sink_ctx,
+	           res);
 }
