@@ -793,8 +793,22 @@ static void conn_timeout(evutil_socket_t fd, short what, void *arg)
 		conn_timer_arm(c, &nw->idle);
 		return;
 	}
-	conn_log(c, conn_pending(c) > 0 ? "dropped (not reading)"
-	                                : "closed (idle)");
+	if (conn_pending(c) == 0 && !c->stream) {
+		/* Idle with everything handed to the kernel: close as for a
+		 * query limit (our FIN after what is queued, then wait for
+		 * the client's), so a client that reads late still gets the
+		 * end of a transfer instead of a reset that discards it. */
+		conn_log(c, "closed (idle)");
+		c->done = true;
+		shutdown(c->fd, SHUT_WR);
+		c->linger = true;
+		struct timeval tv = {.tv_sec = TCP_LINGER_SECONDS};
+		conn_timer_arm(c, &tv);
+		conn_want(c, c->ev_read, &c->reading, true);
+		conn_want(c, c->ev_write, &c->writing, false);
+		return;
+	}
+	conn_log(c, "dropped (not reading)");
 	conn_free(c, true);
 }
 

@@ -302,16 +302,17 @@ static void notify_ns_addrs(const dnsd_zonedb *db, const uint8_t *name,
 		while (dnsd_rr_next(&it)) {
 			struct notify_target t = {0};
 			if (types[k] == DNSD_TYPE_A && it.rdlen == 4) {
-				struct sockaddr_in *in = (void *)&t.addr;
-				in->sin_family = AF_INET;
-				memcpy(&in->sin_addr, it.rdata, 4);
-				t.len = sizeof(*in);
+				struct sockaddr_in in = {.sin_family = AF_INET};
+				memcpy(&in.sin_addr, it.rdata, 4);
+				memcpy(&t.addr, &in, sizeof(in));
+				t.len = sizeof(in);
 			} else if (types[k] == DNSD_TYPE_AAAA &&
 			           it.rdlen == 16) {
-				struct sockaddr_in6 *in6 = (void *)&t.addr;
-				in6->sin6_family = AF_INET6;
-				memcpy(&in6->sin6_addr, it.rdata, 16);
-				t.len = sizeof(*in6);
+				struct sockaddr_in6 in6 = {.sin6_family =
+				                               AF_INET6};
+				memcpy(&in6.sin6_addr, it.rdata, 16);
+				memcpy(&t.addr, &in6, sizeof(in6));
+				t.len = sizeof(in6);
 			} else {
 				continue;
 			}
@@ -363,11 +364,11 @@ static void notify_key_targets(struct dnsd_notifier *n, const dnsd_zone *z,
 		    !a.has_secondary ||
 		    !dnsd_key_allows(t.key, DNSD_KEY_OP_TRANSFER, origin))
 			continue;
-		struct sockaddr_in *in = (void *)&t.addr;
-		in->sin_family = AF_INET;
-		memcpy(&in->sin_addr, a.secondary, 4);
-		in->sin_port = htons(port);
-		t.len = sizeof(*in);
+		struct sockaddr_in in = {.sin_family = AF_INET,
+		                         .sin_port = htons(port)};
+		memcpy(&in.sin_addr, a.secondary, 4);
+		memcpy(&t.addr, &in, sizeof(in));
+		t.len = sizeof(in);
 		notify_add(ts, nt, max, &t);
 	}
 	pthread_mutex_lock(&n->lock);
