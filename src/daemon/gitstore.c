@@ -6,6 +6,7 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <openssl/x509.h>
 #include <openssl/x509_vfy.h>
 #include <openssl/x509v3.h>
@@ -31,7 +32,8 @@ struct gs_conn {
 	bool auth_failed;
 	bool hostkey_mismatch;
 	bool cert_untrusted;
-	char offered[64]; /* the host key the server offered */
+	bool push_refused; /* a ref the remote refused */
+	char offered[64];  /* the host key the server offered */
 };
 
 static char *gs_dup(const char *s)
@@ -54,6 +56,8 @@ const char *gitstore_err_name(int err)
 		return "certificate not trusted";
 	case GITSTORE_BRANCH:
 		return "branch missing";
+	case GITSTORE_REJECTED:
+		return "push rejected";
 	default:
 		return "local repository failed";
 	}
@@ -184,6 +188,8 @@ int gitstore_open(const gitstore_opts *o, gitstore **out, char *err, size_t cap)
 	g->branch = o->branch ? strdup(o->branch) : gs_local_branch(g->repo);
 	if ((rc = gs_set_ca(g, err, cap)) < 0)
 		goto fail;
+	/* commits for UPDATE are durable before they are acknowledged */
+	git_libgit2_opts(GIT_OPT_ENABLE_FSYNC_GITDIR, 1);
 	*out = g;
 	return 0;
 fail:
@@ -612,6 +618,164 @@ int gitstore_file_versions(gitstore *g, const char *path, unsigned max,
 	}
 	git_revwalk_free(walk);
 	return 0;
+}
+
+/* ---- committing and pushing -------------------------------------------- */
+
+/* "NAME <EMAIL>" into a signature of now. */
+static int gs_signature(const char *author, git_signature **sig)
+{
+	const char *lt = author ? strchr(author, '<') : NULL;
+	const char *gt = lt ? strchr(lt, '>') : NULL;
+	char name[256], email[256];
+
+	if (lt == NULL || gt == NULL)
+		return git_signature_now(sig, "dnsd", "dnsd@localhost");
+	size_t nl = (size_t)(lt - author);
+	while (nl > 0 && author[nl - 1] == ' ')
+		nl--;
+	snprintf(name, sizeof(name), "%.*s", (int)nl, author);
+	snprintf(email, sizeof(email), "%.*s", (int)(gt - lt - 1), lt + 1);
+	return git_signature_now(sig, name[0] ? name : "dnsd", email);
+}
+
+static void gs_fsync_dir(const char *dir)
+{
+	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd >= 0) {
+		(void)fsync(fd);
+		close(fd);
+	}
+}
+
+int gitstore_commit(gitstore *g, const gitstore_file *files, size_t n,
+                    const char *author, const char *message, git_oid *out,
+                    char *err, size_t cap)
+{
+	git_oid head, tree_id;
+	git_commit *parent = NULL;
+	git_tree *tree = NULL, *newtree = NULL;
+	git_treebuilder *tb = NULL;
+	git_signature *sig = NULL;
+	char ref[512];
+	int rc = GITSTORE_LOCAL;
+
+	if (!gitstore_head(g, &head)) {
+		snprintf(err, cap, "git: no commit to build on");
+		return GITSTORE_LOCAL;
+	}
+	if (git_commit_lookup(&parent, g->repo, &head) != 0 ||
+	    git_commit_tree(&tree, parent) != 0 ||
+	    git_treebuilder_new(&tb, g->repo, tree) != 0)
+		goto out;
+	for (size_t i = 0; i < n; i++) {
+		git_oid blob;
+		if (git_blob_create_from_buffer(&blob, g->repo, files[i].text,
+		                                files[i].len) != 0 ||
+		    git_treebuilder_insert(NULL, tb, files[i].name, &blob,
+		                           GIT_FILEMODE_BLOB) != 0)
+			goto out;
+	}
+	if (git_treebuilder_write(&tree_id, tb) != 0 ||
+	    git_tree_lookup(&newtree, g->repo, &tree_id) != 0 ||
+	    gs_signature(author, &sig) != 0)
+		goto out;
+	snprintf(ref, sizeof(ref), "refs/heads/%s", g->branch);
+	const git_commit *parents[1] = {parent};
+	/* the ref moves only if it is still at head: one writer */
+	if (git_commit_create(out, g->repo, ref, sig, sig, NULL, message,
+	                      newtree, 1, parents) != 0)
+		goto out;
+	char dir[4200];
+	snprintf(dir, sizeof(dir), "%s/refs/heads",
+	         git_repository_path(g->repo));
+	gs_fsync_dir(dir);
+	gs_fsync_dir(git_repository_path(g->repo));
+	rc = 0;
+out:
+	if (rc != 0)
+		snprintf(err, cap, "git: commit: %s", gs_lasterr());
+	git_signature_free(sig);
+	git_tree_free(newtree);
+	git_treebuilder_free(tb);
+	git_tree_free(tree);
+	git_commit_free(parent);
+	return rc;
+}
+
+size_t gitstore_ahead(gitstore *g)
+{
+	git_oid local, remote;
+	char ref[512];
+	size_t ahead = 0, behind = 0;
+
+	if (!gitstore_head(g, &local))
+		return 0;
+	snprintf(ref, sizeof(ref), "refs/remotes/origin/%s", g->branch);
+	if (git_reference_name_to_id(&remote, g->repo, ref) != 0 ||
+	    git_graph_ahead_behind(&ahead, &behind, g->repo, &local, &remote) !=
+	        0)
+		return 0;
+	return ahead;
+}
+
+/* A ref the remote refused (non-fast-forward). */
+static int gs_push_ref(const char *refname, const char *status, void *data)
+{
+	if (status != NULL)
+		((struct gs_conn *)data)->push_refused = true;
+	return 0;
+}
+
+int gitstore_push(gitstore *g, char *err, size_t cap)
+{
+	struct gs_conn c;
+	git_remote *remote = NULL;
+	git_push_options po;
+	char spec[1200];
+
+	memset(&c, 0, sizeof(c));
+	c.g = g;
+	if (git_remote_lookup(&remote, g->repo, "origin") != 0) {
+		snprintf(err, cap, "workdir clone: %s", gs_lasterr());
+		return GITSTORE_LOCAL;
+	}
+	git_push_options_init(&po, GIT_PUSH_OPTIONS_VERSION);
+	gs_callbacks(&po.callbacks, &c);
+	po.callbacks.push_update_reference = gs_push_ref;
+	snprintf(spec, sizeof(spec), "refs/heads/%s:refs/heads/%s", g->branch,
+	         g->branch);
+	char *specs[1] = {spec};
+	git_strarray refspecs = {specs, 1};
+	int r = git_remote_push(remote, &refspecs, &po);
+	int rc = 0;
+	if (r != 0 || c.push_refused) {
+		const char *m = gs_lasterr();
+		if (c.push_refused || strstr(m, "fast-forward") != NULL ||
+		    strstr(m, "fastforward") != NULL) {
+			snprintf(err, cap,
+			         "git-remote %s: push rejected, the remote has "
+			         "moved (%s)",
+			         g->o.url,
+			         c.push_refused ? "non-fast-forward" : m);
+			rc = GITSTORE_REJECTED;
+		} else {
+			rc = gs_classify(&c, r, err, cap);
+		}
+	} else {
+		/* the remote-tracking ref follows what the remote now has */
+		git_oid head;
+		char track[512];
+		snprintf(track, sizeof(track), "refs/remotes/origin/%s",
+		         g->branch);
+		git_reference *moved = NULL;
+		if (gitstore_head(g, &head))
+			(void)git_reference_create(&moved, g->repo, track,
+			                           &head, 1, "dnsd: push");
+		git_reference_free(moved);
+	}
+	git_remote_free(remote);
+	return rc;
 }
 
 /* ---- reading a tree --------------------------------------------------- */

@@ -34,6 +34,7 @@ enum gitstore_err {
 	GITSTORE_CERT = -4,        /* the https certificate is not trusted */
 	GITSTORE_BRANCH = -5,      /* the branch is not on the remote */
 	GITSTORE_LOCAL = -6,       /* the local repository failed */
+	GITSTORE_REJECTED = -7,    /* push: the remote moved meanwhile */
 };
 
 typedef struct gitstore_opts {
@@ -85,6 +86,31 @@ int gitstore_file_versions(gitstore *g, const char *path, unsigned max,
                            int (*fn)(void *ctx, const git_oid *commit,
                                      const git_oid *blob),
                            void *ctx);
+
+/* A top-level file's new contents for gitstore_commit. */
+typedef struct gitstore_file {
+	const char *name;
+	const char *text;
+	size_t len;
+} gitstore_file;
+
+/* Commits the n files (their new contents; other files unchanged) on the
+ * local branch, parent its head, by author ("NAME <EMAIL>") with
+ * message; durable when it returns: objects, ref and their directories
+ * fsync'd (GIT_OPT_ENABLE_FSYNC_GITDIR is set by gitstore_open). The new
+ * commit in *out. 0 or GITSTORE_LOCAL with the reason in err. */
+int gitstore_commit(gitstore *g, const gitstore_file *files, size_t n,
+                    const char *author, const char *message, git_oid *out,
+                    char *err, size_t cap);
+
+/* Commits of the local branch the remote's branch (as last fetched)
+ * does not have: what waits to be pushed. */
+size_t gitstore_ahead(gitstore *g);
+
+/* Pushes the local branch to the remote's branch. 0, GITSTORE_REJECTED
+ * when the remote has moved (a fetch and a replay are needed), or
+ * another GITSTORE_* error, with the reason in err. */
+int gitstore_push(gitstore *g, char *err, size_t cap);
 
 /* "unreachable", "authentication refused", ... */
 const char *gitstore_err_name(int err);

@@ -47,7 +47,9 @@
 #include <dnsd/layout.h>
 #include <dnsd/rrtype.h>
 #include <dnsd/tsig.h>
+#include <dnsd/update.h>
 #include <dnsd/xfr.h>
+#include <dnsd/zoneedit.h>
 
 #include <dirent.h>
 #include <errno.h>
@@ -131,6 +133,17 @@ struct primary_load {
 	 * memory: looked up in the git history by the job */
 	struct primary_ixfr *hist;
 	unsigned max_history;
+	/* UPDATE: the requests to apply in order, and the commit made */
+	struct primary_update *upd;
+	char *author;
+	dnsd_update_limits limits;
+	bool committed;
+	bool store_loaded; /* l->ks was filled: publish swaps it in */
+	/* push after the rest; its result and what still waits */
+	bool push;
+	int push_err;
+	char push_msg[768];
+	size_t ahead;
 	/* the IXFR steps from the versions served to the new ones */
 	struct primary_diff {
 		uint8_t origin[DNSD_NAME_MAX];
@@ -147,6 +160,16 @@ struct primary_ixfr {
 	dnsd_zone *z;
 	uint32_t from;
 	dnsd_zdiff *step; /* from -> the zone's serial, when found */
+};
+
+/* A dynamic UPDATE waiting for its commit: the request and, once the
+ * job has applied it, its answer. */
+struct primary_update {
+	struct primary_update *next;
+	dnsd_deferred *d;
+	int rcode;
+	char reason[160];
+	bool changed; /* in the commit */
 };
 
 struct primary {
@@ -172,6 +195,14 @@ struct primary {
 	struct primary_ixfr *ixfr_in;
 	struct primary_ixfr *ixfr_queued; /* for the next job */
 	struct event *ixfr_ev;
+	/* UPDATEs handed over by workers (under ixfr_lock too) and the
+	 * ones for the next job, in arrival order */
+	struct primary_update *upd_in, *upd_queued;
+	struct event *upd_ev;
+	atomic_uint upd_pending; /* taken and not answered yet */
+	bool push_wanted;        /* commits wait to be pushed */
+	struct event *push_retry;
+	unsigned push_backoff;
 };
 
 /* ---- diagnostics ------------------------------------------------------ */
@@ -691,6 +722,7 @@ static void primary_load_git(struct primary_load *l)
  * secrets is an error. Messages name keys and files, never secrets. */
 static void primary_load_store(struct primary_load *l)
 {
+	l->store_loaded = true;
 	char err[600], name[DNSD_NAME_TEXT_MAX];
 	size_t bad = 0;
 
@@ -911,6 +943,352 @@ static void primary_on_ixfr(dnsd_server *s, void *state, dnsd_deferred *d,
 	event_active(p->ixfr_ev, EV_READ, 0);
 }
 
+/* ---- UPDATE ----------------------------------------------------------- */
+
+static size_t primary_notify_answer(dnsd_server *s, dnsd_request *r, int rcode,
+                                    uint8_t *out, size_t cap);
+
+#define PRIMARY_UPDATE_QUOTA 1000 /* UPDATEs taken and not answered yet */
+
+/* One zone the UPDATEs of a job change: its version as the updates
+ * before left it, and its file's text. */
+struct primary_upzone {
+	uint8_t origin[DNSD_NAME_MAX];
+	dnsd_zone *cur; /* referenced */
+	const char *file;
+	char *text;
+	size_t len;
+	bool changed;
+};
+
+static struct primary_upzone *
+primary_upzone_get(struct primary_load *l, struct primary_upzone *ws, size_t *n,
+                   dnsd_zone *const *base, size_t nbase, gittree_src *src,
+                   const uint8_t *origin)
+{
+	for (size_t i = 0; i < *n; i++)
+		if (dnsd_name_equal(ws[i].origin, origin))
+			return &ws[i];
+	dnsd_zone *z = primary_find(base, nbase, origin);
+	if (z == NULL || *n == 64)
+		return NULL;
+	struct primary_upzone *u = &ws[(*n)++];
+	memset(u, 0, sizeof(*u));
+	memcpy(u->origin, origin, dnsd_name_len(origin));
+	dnsd_zone_ref(z);
+	u->cur = z;
+	const struct primary_files *lists[2] = {&l->files, &l->prev};
+	for (int k = 0; k < 2 && u->file == NULL; k++)
+		for (size_t i = 0; i < lists[k]->n && u->file == NULL; i++)
+			if (dnsd_name_equal(lists[k]->f[i].origin, origin))
+				u->file = lists[k]->f[i].name;
+	if (u->file != NULL &&
+	    gittree_read(src, u->file, &u->text, &u->len) < 0)
+		u->text = NULL;
+	return u;
+}
+
+/* One UPDATE against the zone as the updates before it left it. */
+static void primary_apply_one(struct primary_load *l, struct primary_update *u,
+                              struct primary_upzone *ws, size_t *nws,
+                              dnsd_zone *const *base, size_t nbase,
+                              gittree_src *src, dnsd_arena *a)
+{
+	dnsd_msg m;
+	dnsd_update_result res;
+
+	dnsd_arena_reset(a);
+	if (dnsd_msg_parse(u->d->pkt, u->d->len, a, &m) < 0 ||
+	    m.hdr.qdcount != 1) {
+		u->rcode = DNSD_RCODE_FORMERR;
+		snprintf(u->reason, sizeof(u->reason), "malformed");
+		return;
+	}
+	struct primary_upzone *z =
+	    primary_upzone_get(l, ws, nws, base, nbase, src, m.qd[0].qname);
+	if (z == NULL) {
+		u->rcode = DNSD_RCODE_NOTAUTH;
+		snprintf(u->reason, sizeof(u->reason), "zone not served");
+		return;
+	}
+	memset(&res, 0, sizeof(res));
+	dnsd_update_apply(z->cur, &m, &l->limits, &res);
+	u->rcode = res.rcode;
+	snprintf(u->reason, sizeof(u->reason), "%s", res.reason);
+	if (res.rcode == DNSD_RCODE_NOERROR && res.zone != NULL) {
+		char *text = NULL, err[256] = "";
+		size_t len = 0;
+		gittree_src inc = *src;
+		inc.on_read = NULL;
+		dnsd_zf_opts o = {.origin = z->origin,
+		                  .read = gittree_read,
+		                  .read_ctx = &inc};
+		int r = z->text == NULL
+		            ? DNSD_ENOTFOUND
+		            : dnsd_zoneedit_apply(z->file, z->text, z->len, &o,
+		                                  res.diff, &text, &len, err,
+		                                  sizeof(err));
+		if (r < 0) {
+			u->rcode = DNSD_RCODE_REFUSED;
+			snprintf(u->reason, sizeof(u->reason),
+			         "the zone file cannot be edited: %s",
+			         z->text == NULL ? "not found" : err);
+		} else {
+			free(z->text);
+			z->text = text;
+			z->len = len;
+			dnsd_zone_unref(z->cur);
+			z->cur = res.zone;
+			res.zone = NULL;
+			struct primary_diff *da =
+			    realloc(l->diffs, (l->ndiffs + 1) * sizeof(*da));
+			if (da == NULL)
+				fatalx("out of memory");
+			l->diffs = da;
+			memcpy(da[l->ndiffs].origin, z->origin,
+			       dnsd_name_len(z->origin));
+			da[l->ndiffs++].d = res.diff;
+			res.diff = NULL;
+			z->changed = true;
+			u->changed = true;
+		}
+	}
+	dnsd_update_result_clear(&res);
+}
+
+/* The commit message: who changed which zone, a line per UPDATE. */
+static char *primary_update_message(struct primary_load *l)
+{
+	char *text = NULL, zone[DNSD_NAME_TEXT_MAX], key[DNSD_NAME_TEXT_MAX];
+	size_t len = 0, n = 0;
+	FILE *f = open_memstream(&text, &len);
+
+	if (f == NULL)
+		fatalx("out of memory");
+	for (struct primary_update *u = l->upd; u; u = u->next)
+		n += u->changed;
+	fprintf(f, "dnsd: %zu dynamic update%s\n\n", n, n == 1 ? "" : "s");
+	for (struct primary_update *u = l->upd; u; u = u->next) {
+		if (!u->changed)
+			continue;
+		log_zone(u->d->q.qname, zone, sizeof(zone));
+		log_name(u->d->tsig->key.name, key, sizeof(key));
+		fprintf(f, "UPDATE zone %s key %s%s%s\n", zone, key,
+		        u->reason[0] ? ": " : "", u->reason);
+	}
+	fclose(f);
+	return text;
+}
+
+/* Job thread: the UPDATEs in order, then one commit for all that
+ * changed something (group commit: one fsync for the group). */
+static void primary_apply_updates(struct primary_load *l)
+{
+	struct primary_upzone ws[64];
+	size_t nws = 0;
+	dnsd_zone *const *base = l->same ? l->old : l->zones;
+	size_t nbase = l->same ? l->nold : l->nzones;
+	git_oid head;
+	git_commit *c = NULL;
+	git_tree *tree = NULL;
+	dnsd_arena a;
+
+	if (!gitstore_head(l->g, &head) ||
+	    git_commit_lookup(&c, gitstore_repo(l->g), &head) != 0 ||
+	    git_commit_tree(&tree, c) != 0) {
+		for (struct primary_update *u = l->upd; u; u = u->next) {
+			u->rcode = DNSD_RCODE_SERVFAIL;
+			snprintf(u->reason, sizeof(u->reason),
+			         "the clone has no commit");
+		}
+		git_commit_free(c);
+		return;
+	}
+	gittree_src src = {gitstore_repo(l->g), tree, NULL, NULL};
+	dnsd_arena_init(&a, 0);
+	for (struct primary_update *u = l->upd; u; u = u->next)
+		primary_apply_one(l, u, ws, &nws, base, nbase, &src, &a);
+	dnsd_arena_free(&a);
+	gitstore_file files[64];
+	size_t nf = 0;
+	for (size_t i = 0; i < nws; i++)
+		if (ws[i].changed)
+			files[nf++] =
+			    (gitstore_file){ws[i].file, ws[i].text, ws[i].len};
+	if (nf > 0) {
+		char err[768];
+		char *msg = primary_update_message(l);
+		git_oid id;
+		if (gitstore_commit(l->g, files, nf, l->author, msg, &id, err,
+		                    sizeof(err)) < 0) {
+			log_error("UPDATE: %s", err);
+			for (struct primary_update *u = l->upd; u; u = u->next)
+				if (u->changed) {
+					u->rcode = DNSD_RCODE_SERVFAIL;
+					u->changed = false;
+					snprintf(u->reason, sizeof(u->reason),
+					         "not committed");
+				}
+			for (size_t i = 0; i < l->ndiffs; i++)
+				dnsd_zdiff_free(l->diffs[i].d);
+			l->ndiffs = 0;
+		} else {
+			l->committed = true;
+			git_oid_cpy(&l->commit, &id);
+			git_oid_tostr(l->commit_hex, sizeof(l->commit_hex),
+			              &id);
+			l->commit_hex[7] = 0;
+			/* the set to publish: the served zones, the changed
+			 * ones replaced */
+			if (l->same) {
+				l->same = false;
+				for (size_t i = 0; i < l->nold; i++) {
+					dnsd_zone_ref(l->old[i]);
+					primary_add(l, l->old[i]);
+				}
+				for (size_t i = 0; i < l->prev.n; i++) {
+					struct primary_file *f =
+					    primary_files_add(
+					        &l->files, l->prev.f[i].name);
+					memcpy(
+					    f->origin, l->prev.f[i].origin,
+					    dnsd_name_len(l->prev.f[i].origin));
+				}
+				l->store_loaded = false;
+			}
+			for (size_t i = 0; i < nws; i++) {
+				if (!ws[i].changed)
+					continue;
+				for (size_t k = 0; k < l->nzones; k++)
+					if (dnsd_name_equal(
+					        dnsd_zone_origin(l->zones[k]),
+					        ws[i].origin)) {
+						dnsd_zone_unref(l->zones[k]);
+						dnsd_zone_ref(ws[i].cur);
+						l->zones[k] = ws[i].cur;
+					}
+			}
+		}
+		free(msg);
+	}
+	for (size_t i = 0; i < nws; i++) {
+		dnsd_zone_unref(ws[i].cur);
+		free(ws[i].text);
+	}
+	git_tree_free(tree);
+	git_commit_free(c);
+}
+
+/* Main loop: every UPDATE of the job answered (its commit is durable,
+ * or it changed nothing, or it failed). */
+static void primary_updates_done(struct primary *p, struct primary_load *l)
+{
+	uint8_t buf[1024];
+	char zone[DNSD_NAME_TEXT_MAX], peer[64], key[DNSD_NAME_TEXT_MAX];
+
+	while (l->upd != NULL) {
+		struct primary_update *u = l->upd;
+		l->upd = u->next;
+		dnsd_deferred *d = u->d;
+		dnsd_answer_opts o = p->s->answer_opts;
+		o.tcp = d->tcp;
+		size_t room =
+		    sizeof(buf) - (d->tsig ? dnsd_tsig_reserve(d->tsig) : 0);
+		size_t n = dnsd_answer_error(&d->q, 0, u->rcode, &o, buf, room);
+		log_zone(d->q.qname, zone, sizeof(zone));
+		log_peer((const struct sockaddr *)&d->peer, peer, sizeof(peer));
+		log_name(d->tsig->key.name, key, sizeof(key));
+		const char *rc = dnsd_tsig_error_name((uint16_t)u->rcode);
+		if (u->rcode == DNSD_RCODE_NOERROR)
+			log_info("UPDATE zone %s from %s key %s: NOERROR%s%s%s",
+			         zone, peer, key, u->changed ? ", commit " : "",
+			         u->changed ? l->commit_hex : ", no change",
+			         u->reason[0] ? "" : "");
+		else
+			log_warnx("UPDATE zone %s from %s key %s: %s (%s)",
+			          zone, peer, key, rc, u->reason);
+		u->d = NULL;
+		dnsd_deferred_answer(d, buf, n, sizeof(buf));
+		atomic_fetch_sub(&p->upd_pending, 1);
+		free(u);
+	}
+	if (l->committed)
+		p->push_wanted = true;
+}
+
+static void primary_update_free(struct primary_update *u)
+{
+	while (u != NULL) {
+		struct primary_update *next = u->next;
+		dnsd_deferred_free(u->d);
+		free(u);
+		u = next;
+	}
+}
+
+/* Worker thread: an UPDATE (RFC 2136). Checked here as far as the zone
+ * and the key go; applied, committed and answered by the main loop. */
+static size_t primary_update(dnsd_server *s, void *state, dnsd_request *r,
+                             uint8_t *out, size_t cap)
+{
+	struct primary *p = state;
+	char zone[DNSD_NAME_TEXT_MAX], peer[64], key[DNSD_NAME_TEXT_MAX] = "";
+	int rcode = DNSD_RCODE_NOERROR;
+	const char *why = NULL;
+
+	log_zone(r->q.qname, zone, sizeof(zone));
+	log_peer(r->peer, peer, sizeof(peer));
+	if (r->tsig != NULL)
+		log_name(r->tsig->key.name, key, sizeof(key));
+	const dnsd_zone *z = r->db ? dnsd_zonedb_find(r->db, r->q.qname) : NULL;
+	if (r->q.hdr.qdcount != 1 || r->q.qtype != DNSD_TYPE_SOA) {
+		rcode = DNSD_RCODE_FORMERR;
+		why = "the zone section is not one SOA";
+	} else if (z == NULL || r->q.qclass != DNSD_CLASS_IN ||
+	           !dnsd_name_equal(dnsd_zone_origin(z), r->q.qname)) {
+		rcode = DNSD_RCODE_NOTAUTH;
+		why = "not a zone of ours";
+	} else if (r->tsig == NULL) {
+		rcode = DNSD_RCODE_REFUSED;
+		why = "not signed";
+	} else if (!dnsd_key_allows(r->tsig->key.name, DNSD_KEY_OP_UPDATE,
+	                            dnsd_zone_origin(z))) {
+		rcode = DNSD_RCODE_REFUSED;
+		why = "the key may not update this zone";
+	} else if (p->g == NULL) {
+		rcode = DNSD_RCODE_REFUSED;
+		why = "zones-dir is read-only";
+	} else if (atomic_fetch_add(&p->upd_pending, 1) >=
+	           PRIMARY_UPDATE_QUOTA) {
+		atomic_fetch_sub(&p->upd_pending, 1);
+		rcode = DNSD_RCODE_REFUSED;
+		why = "too many updates waiting for their commit";
+	}
+	if (rcode != DNSD_RCODE_NOERROR) {
+		log_warnx("UPDATE zone %s from %s%s%s: %s, %s", zone, peer,
+		          key[0] ? " key " : "", key, why,
+		          dnsd_tsig_error_name((uint16_t)rcode));
+		return primary_notify_answer(s, r, rcode, out, cap);
+	}
+	struct primary_update *u = calloc(1, sizeof(*u));
+	if (u != NULL) {
+		u->rcode = DNSD_RCODE_SERVFAIL; /* until applied */
+		snprintf(u->reason, sizeof(u->reason), "not applied");
+	}
+	if (u == NULL || (u->d = dnsd_request_defer(r)) == NULL) {
+		free(u);
+		atomic_fetch_sub(&p->upd_pending, 1);
+		return primary_notify_answer(s, r, DNSD_RCODE_SERVFAIL, out,
+		                             cap);
+	}
+	pthread_mutex_lock(&p->ixfr_lock);
+	u->next = p->upd_in;
+	p->upd_in = u;
+	pthread_mutex_unlock(&p->ixfr_lock);
+	event_active(p->upd_ev, EV_READ, 0);
+	return 0;
+}
+
 /* The whole job: the source's files, then the key store, then the
  * history the waiting IXFRs need. */
 static void primary_load(struct primary_load *l)
@@ -923,6 +1301,13 @@ static void primary_load(struct primary_load *l)
 		primary_load_store(l);
 	if (l->g != NULL && l->hist != NULL)
 		primary_load_history(l);
+	if (l->g != NULL && l->upd != NULL && !l->dir_failed)
+		primary_apply_updates(l);
+	if (l->g != NULL && l->push) {
+		l->push_err =
+		    gitstore_push(l->g, l->push_msg, sizeof(l->push_msg));
+		l->ahead = gitstore_ahead(l->g);
+	}
 }
 
 static void primary_load_free(struct primary_load *l)
@@ -948,6 +1333,8 @@ static void primary_load_free(struct primary_load *l)
 	for (size_t i = 0; i < l->ndiffs; i++)
 		dnsd_zdiff_free(l->diffs[i].d);
 	primary_history_free(l->hist);
+	primary_update_free(l->upd);
+	free(l->author);
 	free(l->diffs);
 	free(l->old);
 	free(l->zones);
@@ -1021,8 +1408,11 @@ static void primary_log_pull(struct primary *p, struct primary_load *l)
 		git_oid_tostr(old, sizeof(old), &l->loaded);
 		old[7] = 0;
 	}
-	fprintf(f, "pull: %s..%s (fetch %.2f s, reload %.2f s)", old,
-	        l->commit_hex, l->fetch_s, l->load_s);
+	if (l->committed)
+		fprintf(f, "UPDATE commit: %s..%s", old, l->commit_hex);
+	else
+		fprintf(f, "pull: %s..%s (fetch %.2f s, reload %.2f s)", old,
+		        l->commit_hex, l->fetch_s, l->load_s);
 	for (size_t i = 0; i < l->nzones; i++) {
 		dnsd_zone *z = l->zones[i];
 		dnsd_zone *o =
@@ -1096,7 +1486,7 @@ static void primary_publish(struct primary *p, struct primary_load *l)
 	if (l->keys_failed && dnsd_keystore_count(p->s->keys) > 0)
 		log_warnx("keys: a key file did not load, keeping the "
 		          "previous keys");
-	else
+	else if (l->store_loaded)
 		dnsd_keystore_replace(p->s->keys, l->ks);
 	primary_replicate(p, l);
 	size_t nkeys = dnsd_keystore_count(p->s->keys);
@@ -1107,6 +1497,7 @@ static void primary_publish(struct primary *p, struct primary_load *l)
 /* ---- jobs ------------------------------------------------------------- */
 
 static void primary_job_start(struct primary *p, bool pull, bool force);
+static void primary_pushed(struct primary *p, struct primary_load *l);
 
 static void *primary_job_main(void *arg)
 {
@@ -1180,12 +1571,72 @@ static void primary_job_done(evutil_socket_t fd, short what, void *arg)
 		}
 	}
 	primary_history_done(p, l);
+	primary_updates_done(p, l);
+	if (l->push)
+		primary_pushed(p, l);
 	primary_load_free(l);
-	if (p->again_reload || p->again_pull || p->ixfr_queued) {
+	if (p->again_reload || p->again_pull || p->ixfr_queued ||
+	    p->upd_queued || p->push_wanted) {
 		bool pull = p->again_pull, force = p->again_reload;
 		p->again_reload = p->again_pull = false;
 		primary_job_start(p, pull, force);
 	}
+}
+
+/* After a push: logged, and retried with backoff while it fails. */
+static void primary_pushed(struct primary *p, struct primary_load *l)
+{
+	if (l->push_err == 0) {
+		if (p->push_backoff > 0 || l->committed)
+			log_info("push: %s is on git-remote %s",
+			         l->commit_hex[0] ? l->commit_hex
+			                          : "the branch",
+			         p->s->cfg->git_remote);
+		p->push_backoff = 0;
+		return;
+	}
+	p->push_backoff = p->push_backoff ? p->push_backoff * 2 : 1;
+	if (p->push_backoff > PRIMARY_BACKOFF_MAX)
+		p->push_backoff = PRIMARY_BACKOFF_MAX;
+	log_error("push: %s; %zu commit%s wait to be pushed%s; retrying in "
+	          "%u s",
+	          l->push_msg, l->ahead, l->ahead == 1 ? "" : "s",
+	          l->push_err == GITSTORE_REJECTED
+	              ? " (they are kept; replaying them on the remote's "
+	                "commits is not done by this version)"
+	              : "",
+	          p->push_backoff);
+	struct timeval tv = {.tv_sec = p->push_backoff};
+	evtimer_add(p->push_retry, &tv);
+}
+
+static void primary_push_retry_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct primary *p = arg;
+	p->push_wanted = true;
+	primary_job_start(p, false, false);
+}
+
+/* Workers handed UPDATEs over: in arrival order, with the next job. */
+static void primary_upd_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct primary *p = arg;
+
+	pthread_mutex_lock(&p->ixfr_lock);
+	struct primary_update *in = p->upd_in, *rev = NULL;
+	p->upd_in = NULL;
+	pthread_mutex_unlock(&p->ixfr_lock);
+	while (in != NULL) {
+		struct primary_update *next = in->next;
+		in->next = rev;
+		rev = in;
+		in = next;
+	}
+	struct primary_update **tail = &p->upd_queued;
+	while (*tail)
+		tail = &(*tail)->next;
+	*tail = rev;
+	primary_job_start(p, false, false);
 }
 
 /* A job over the config now in force; pull and force for git. */
@@ -1213,6 +1664,13 @@ static struct primary_load *primary_job_new(struct primary *p, bool pull,
 		git_oid_cpy(&l->loaded, &p->loaded);
 		l->hist = p->ixfr_queued;
 		p->ixfr_queued = NULL;
+		l->upd = p->upd_queued;
+		p->upd_queued = NULL;
+		l->push = p->push_wanted || l->upd != NULL;
+		p->push_wanted = false;
+		if (p->s->cfg->git_author != NULL &&
+		    (l->author = strdup(p->s->cfg->git_author)) == NULL)
+			fatalx("out of memory");
 		l->max_history = p->s->cfg->ixfr_max_history;
 		/* a copy of the file list: the served one stays with p */
 		for (size_t i = 0; i < p->files.n; i++) {
@@ -1355,6 +1813,10 @@ static int primary_check_git(const dnsd_config *cfg, struct primary_load *l)
 		fprintf(stderr, "error: git: no commit to check\n");
 		rc = -1;
 	}
+	size_t ahead = gitstore_ahead(l->g);
+	if (ahead > 0)
+		fprintf(stderr, "git: %zu local commit%s wait to be pushed\n",
+		        ahead, ahead == 1 ? "" : "s");
 	gitstore_close(l->g);
 	l->g = NULL;
 out:
@@ -1396,8 +1858,9 @@ static int primary_reload(dnsd_server *s, void *state)
 
 static void primary_free(struct primary *p)
 {
-	struct event **evs[] = {&p->done, &p->pull_ev, &p->retry, &p->poll,
-	                        &p->ixfr_ev};
+	struct event **evs[] = {&p->done,      &p->pull_ev, &p->retry,
+	                        &p->poll,      &p->ixfr_ev, &p->upd_ev,
+	                        &p->push_retry};
 	for (size_t i = 0; i < sizeof(evs) / sizeof(evs[0]); i++)
 		if (*evs[i] != NULL)
 			event_free(*evs[i]);
@@ -1405,6 +1868,8 @@ static void primary_free(struct primary *p)
 	primary_files_free(&p->files);
 	primary_history_free(p->ixfr_in);
 	primary_history_free(p->ixfr_queued);
+	primary_update_free(p->upd_in);
+	primary_update_free(p->upd_queued);
 	pthread_mutex_destroy(&p->ixfr_lock);
 	free(p);
 }
@@ -1428,8 +1893,10 @@ static int primary_start_git(struct primary *p)
 	p->retry = evtimer_new(p->s->base, primary_retry_cb, p);
 	p->poll = evtimer_new(p->s->base, primary_poll_cb, p);
 	p->ixfr_ev = event_new(p->s->base, -1, 0, primary_ixfr_cb, p);
+	p->upd_ev = event_new(p->s->base, -1, 0, primary_upd_cb, p);
+	p->push_retry = evtimer_new(p->s->base, primary_push_retry_cb, p);
 	if (p->pull_ev == NULL || p->retry == NULL || p->poll == NULL ||
-	    p->ixfr_ev == NULL) {
+	    p->ixfr_ev == NULL || p->upd_ev == NULL || p->push_retry == NULL) {
 		free(dir);
 		return -1;
 	}
@@ -1452,6 +1919,12 @@ static int primary_start_git(struct primary *p)
 		dnsd_server_publish(p->s, db);
 	}
 	free(dir);
+	size_t ahead = gitstore_ahead(p->g);
+	if (ahead > 0) {
+		log_info("git: %zu local commit%s wait to be pushed", ahead,
+		         ahead == 1 ? "" : "s");
+		p->push_wanted = true;
+	}
 	primary_job_start(p, true, false);
 	if (cfg->git_poll > 0) {
 		struct timeval tv = {.tv_sec = cfg->git_poll};
@@ -1629,7 +2102,7 @@ const dnsd_role dnsd_role_primary = {
     .on_start = primary_start,
     .on_check = primary_check,
     .on_notify = primary_notify, /* acknowledged; git pulls */
-    .on_update = NULL,           /* no UPDATE yet: REFUSED */
+    .on_update = primary_update, /* git: committed, then answered */
     .on_ixfr = primary_on_ixfr,
     .on_reload = primary_reload,
     .on_stop = primary_stop,
