@@ -1035,6 +1035,8 @@ static const struct cfg_directive cfg_table[] = {
         cfg_print_number, F(transfers_max), RANGE(1, 1000, "a count")),
     ROW("ixfr-max-history", R_PRI, false, cfg_parse_number, cfg_print_number,
         F(ixfr_max_history), RANGE(0, 100000, "a count of serial steps")),
+    ROW("update-max-records", R_PRI, false, cfg_parse_number, cfg_print_number,
+        F(update_max_records), RANGE(1, 100000000, "a count of records")),
     ROW("primary", R_SEC | R_LE, false, cfg_parse_primary, cfg_print_primary),
     /* a primary takes keys from here too, beside its key files */
     ROW("key", R_ALL, true, cfg_parse_key, cfg_print_key),
@@ -1286,6 +1288,7 @@ static void cfg_defaults(dnsd_config *c)
 	c->tcp_max_clients = 256;
 	c->transfers_max = 10;
 	c->ixfr_max_history = 100;
+	c->update_max_records = 1000000;
 	c->tcp_max_queries = 1000;
 }
 
@@ -1492,6 +1495,7 @@ void dnsd_config_reload(dnsd_config *cur, dnsd_config *next)
 	cur->git_poll = next->git_poll;
 	cur->transfers_max = next->transfers_max;
 	cur->ixfr_max_history = next->ixfr_max_history;
+	cur->update_max_records = next->update_max_records;
 	memcpy(cur->allow_transfer, next->allow_transfer,
 	       sizeof(cur->allow_transfer));
 	cur->nallow_transfer = next->nallow_transfer;

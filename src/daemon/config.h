@@ -74,6 +74,8 @@ typedef struct dnsd_config {
 	unsigned nalso_notify;
 	unsigned transfers_max;    /* `transfers-max N`, 10 */
 	unsigned ixfr_max_history; /* `ixfr-max-history N` serial steps, 100 */
+	unsigned update_max_records; /* a zone's size an UPDATE may grow it
+	                                to, 1000000 */
 } dnsd_config;
 
 /* Parses path (and its includes) into c. Each error is printed to errs as

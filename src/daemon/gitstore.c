@@ -566,6 +566,7 @@ int gitstore_pull(gitstore *g, gitstore_pull_result *res, char *err, size_t cap)
 		r = GITSTORE_BRANCH;
 		goto out;
 	}
+	git_oid_cpy(&res->remote, &fetched);
 	r = gs_advance(g, &fetched, res, err, cap);
 out:
 	git_remote_disconnect(remote);
@@ -648,23 +649,59 @@ static void gs_fsync_dir(const char *dir)
 	}
 }
 
-int gitstore_commit(gitstore *g, const gitstore_file *files, size_t n,
-                    const char *author, const char *message, git_oid *out,
-                    char *err, size_t cap)
+/* The local branch's ref directory and the repository's, after a ref
+ * moved: the rename that moved it is durable. */
+static void gs_fsync_refs(gitstore *g)
+{
+	char dir[4200];
+
+	snprintf(dir, sizeof(dir), "%s/refs/heads",
+	         git_repository_path(g->repo));
+	gs_fsync_dir(dir);
+	if (strchr(g->branch, '/') != NULL) {
+		/* refs/heads/a/b: the directory that holds b */
+		snprintf(dir, sizeof(dir), "%s/refs/heads/%s",
+		         git_repository_path(g->repo), g->branch);
+		*strrchr(dir, '/') = 0;
+		gs_fsync_dir(dir);
+	}
+	gs_fsync_dir(git_repository_path(g->repo));
+}
+
+/* Moves the local branch from *from to *to, only if it is still at
+ * *from (one writer, and never over a commit it has not seen). */
+static int gs_move_branch(gitstore *g, const git_oid *to, const git_oid *from,
+                          const char *why)
+{
+	char ref[512];
+	git_reference *moved = NULL;
+
+	snprintf(ref, sizeof(ref), "refs/heads/%s", g->branch);
+	int r = git_reference_create_matching(&moved, g->repo, ref, to, 1, from,
+	                                      why);
+	git_reference_free(moved);
+	if (r != 0)
+		return GITSTORE_LOCAL;
+	gs_fsync_refs(g);
+	return 0;
+}
+
+int gitstore_commit(gitstore *g, const git_oid *onto,
+                    const gitstore_file *files, size_t n, const char *author,
+                    const char *message, git_oid *out, char *err, size_t cap)
 {
 	git_oid head, tree_id;
 	git_commit *parent = NULL;
 	git_tree *tree = NULL, *newtree = NULL;
 	git_treebuilder *tb = NULL;
 	git_signature *sig = NULL;
-	char ref[512];
 	int rc = GITSTORE_LOCAL;
 
 	if (!gitstore_head(g, &head)) {
 		snprintf(err, cap, "git: no commit to build on");
 		return GITSTORE_LOCAL;
 	}
-	if (git_commit_lookup(&parent, g->repo, &head) != 0 ||
+	if (git_commit_lookup(&parent, g->repo, onto ? onto : &head) != 0 ||
 	    git_commit_tree(&tree, parent) != 0 ||
 	    git_treebuilder_new(&tb, g->repo, tree) != 0)
 		goto out;
@@ -680,17 +717,13 @@ int gitstore_commit(gitstore *g, const gitstore_file *files, size_t n,
 	    git_tree_lookup(&newtree, g->repo, &tree_id) != 0 ||
 	    gs_signature(author, &sig) != 0)
 		goto out;
-	snprintf(ref, sizeof(ref), "refs/heads/%s", g->branch);
 	const git_commit *parents[1] = {parent};
-	/* the ref moves only if it is still at head: one writer */
-	if (git_commit_create(out, g->repo, ref, sig, sig, NULL, message,
-	                      newtree, 1, parents) != 0)
+	/* the objects first (fsync'd by libgit2), then the ref, only if it
+	 * is still at head */
+	if (git_commit_create(out, g->repo, NULL, sig, sig, NULL, message,
+	                      newtree, 1, parents) != 0 ||
+	    gs_move_branch(g, out, &head, "dnsd: UPDATE") < 0)
 		goto out;
-	char dir[4200];
-	snprintf(dir, sizeof(dir), "%s/refs/heads",
-	         git_repository_path(g->repo));
-	gs_fsync_dir(dir);
-	gs_fsync_dir(git_repository_path(g->repo));
 	rc = 0;
 out:
 	if (rc != 0)
@@ -701,6 +734,76 @@ out:
 	git_tree_free(tree);
 	git_commit_free(parent);
 	return rc;
+}
+
+int gitstore_reset(gitstore *g, const git_oid *to, char *err, size_t cap)
+{
+	git_oid head;
+
+	if (!gitstore_head(g, &head) ||
+	    gs_move_branch(g, to, &head, "dnsd: replayed") < 0) {
+		snprintf(err, cap, "git: reset: %s", gs_lasterr());
+		return GITSTORE_LOCAL;
+	}
+	return 0;
+}
+
+int gitstore_pending(gitstore *g,
+                     int (*fn)(void *ctx, const git_oid *commit,
+                               const char *message),
+                     void *ctx)
+{
+	git_revwalk *walk = NULL;
+	git_oid head, remote, id;
+	char ref[512];
+	int rc = GITSTORE_LOCAL;
+
+	if (!gitstore_head(g, &head))
+		return 0;
+	snprintf(ref, sizeof(ref), "refs/remotes/origin/%s", g->branch);
+	bool have_remote = git_reference_name_to_id(&remote, g->repo, ref) == 0;
+	if (git_revwalk_new(&walk, g->repo) != 0 ||
+	    git_revwalk_sorting(walk,
+	                        GIT_SORT_TOPOLOGICAL | GIT_SORT_REVERSE) != 0 ||
+	    git_revwalk_push(walk, &head) != 0 ||
+	    (have_remote && git_revwalk_hide(walk, &remote) != 0))
+		goto out;
+	git_revwalk_simplify_first_parent(walk);
+	int r;
+	while ((r = git_revwalk_next(&id, walk)) == 0) {
+		git_commit *c = NULL;
+		if (git_commit_lookup(&c, g->repo, &id) != 0)
+			goto out;
+		int stop = fn(ctx, &id, git_commit_message(c));
+		git_commit_free(c);
+		if (stop)
+			break;
+	}
+	rc = r == 0 || r == GIT_ITEROVER ? 0 : GITSTORE_LOCAL;
+out:
+	git_revwalk_free(walk);
+	return rc;
+}
+
+int gitstore_keep(gitstore *g, const char *name, const git_oid *commit,
+                  char *err, size_t cap)
+{
+	char ref[600];
+	git_reference *r = NULL;
+
+	snprintf(ref, sizeof(ref), "refs/heads/%s", name);
+	if (git_reference_create(&r, g->repo, ref, commit, 0,
+	                         "dnsd: conflict") != 0) {
+		snprintf(err, cap, "git: branch %s: %s", name, gs_lasterr());
+		return GITSTORE_LOCAL;
+	}
+	git_reference_free(r);
+	char dir[4200];
+	snprintf(dir, sizeof(dir), "%s/%s", git_repository_path(g->repo), ref);
+	*strrchr(dir, '/') = 0;
+	gs_fsync_dir(dir);
+	gs_fsync_refs(g);
+	return 0;
 }
 
 size_t gitstore_ahead(gitstore *g)
@@ -727,12 +830,32 @@ static int gs_push_ref(const char *refname, const char *status, void *data)
 	return 0;
 }
 
+/* The local branches under refs/heads/dnsd/ (conflicts) to push. */
+struct gs_kept {
+	char **names;
+	size_t n;
+};
+
+static int gs_kept_cb(const char *name, void *payload)
+{
+	struct gs_kept *k = payload;
+	char **a = realloc(k->names, (k->n + 1) * sizeof(*a));
+	if (a == NULL)
+		return -1;
+	k->names = a;
+	if ((a[k->n] = strdup(name)) == NULL)
+		return -1;
+	k->n++;
+	return 0;
+}
+
 int gitstore_push(gitstore *g, char *err, size_t cap)
 {
 	struct gs_conn c;
 	git_remote *remote = NULL;
 	git_push_options po;
 	char spec[1200];
+	struct gs_kept kept = {0};
 
 	memset(&c, 0, sizeof(c));
 	c.g = g;
@@ -745,14 +868,34 @@ int gitstore_push(gitstore *g, char *err, size_t cap)
 	po.callbacks.push_update_reference = gs_push_ref;
 	snprintf(spec, sizeof(spec), "refs/heads/%s:refs/heads/%s", g->branch,
 	         g->branch);
-	char *specs[1] = {spec};
-	git_strarray refspecs = {specs, 1};
-	int r = git_remote_push(remote, &refspecs, &po);
+	(void)git_reference_foreach_name(g->repo, gs_kept_cb, &kept);
+	char **specs = calloc(kept.n + 1, sizeof(*specs));
+	size_t nspecs = 0;
 	int rc = 0;
+	if (specs == NULL) {
+		snprintf(err, cap, "out of memory");
+		rc = GITSTORE_LOCAL;
+		goto out;
+	}
+	specs[nspecs++] = spec;
+	for (size_t i = 0; i < kept.n; i++) {
+		const char *n = kept.names[i];
+		if (strncmp(n, "refs/heads/dnsd/", 16) != 0)
+			continue;
+		char *sp = malloc(2 * strlen(n) + 2);
+		if (sp == NULL)
+			continue;
+		sprintf(sp, "%s:%s", n, n);
+		specs[nspecs++] = sp;
+	}
+	git_strarray refspecs = {specs, nspecs};
+	int r = git_remote_push(remote, &refspecs, &po);
 	if (r != 0 || c.push_refused) {
 		const char *m = gs_lasterr();
+		/* the local transport says so in its own words */
 		if (c.push_refused || strstr(m, "fast-forward") != NULL ||
-		    strstr(m, "fastforward") != NULL) {
+		    strstr(m, "fastforward") != NULL ||
+		    strstr(m, "not present locally") != NULL) {
 			snprintf(err, cap,
 			         "git-remote %s: push rejected, the remote has "
 			         "moved (%s)",
@@ -773,7 +916,22 @@ int gitstore_push(gitstore *g, char *err, size_t cap)
 			(void)git_reference_create(&moved, g->repo, track,
 			                           &head, 1, "dnsd: push");
 		git_reference_free(moved);
+		/* the conflict branches are the remote's now */
+		for (size_t i = 1; i < nspecs; i++) {
+			*strchr(specs[i], ':') = 0;
+			git_reference *k = NULL;
+			if (git_reference_lookup(&k, g->repo, specs[i]) == 0)
+				(void)git_reference_delete(k);
+			git_reference_free(k);
+		}
 	}
+out:
+	for (size_t i = 1; i < nspecs; i++)
+		free(specs[i]);
+	free(specs);
+	for (size_t i = 0; i < kept.n; i++)
+		free(kept.names[i]);
+	free(kept.names);
 	git_remote_free(remote);
 	return rc;
 }

@@ -6,7 +6,8 @@
  * then, on the local branch, a fast-forward when the remote is ahead.
  * A local branch ahead of the remote (commits not pushed yet) or beside
  * it (both moved) is never moved back: a pull never throws a local
- * commit away; the UPDATE commit queue rebases such commits.
+ * commit away: primary.c replays the UPDATEs of such commits on the
+ * remote's branch.
  *
  * Transports are libgit2's: a local path, file://, https:// (the
  * system's CA bundle plus git-ca-file) and ssh:// through libssh2 with
@@ -66,6 +67,7 @@ typedef struct gitstore_pull_result {
 	bool had_old;     /* there was a local commit before */
 	bool diverged;    /* local and remote both moved: kept local */
 	bool ahead;       /* local has commits the remote lacks */
+	git_oid remote;   /* the remote's branch as fetched */
 } gitstore_pull_result;
 
 /* Fetches the branch and fast-forwards the local branch. 0 or a
@@ -94,20 +96,44 @@ typedef struct gitstore_file {
 	size_t len;
 } gitstore_file;
 
-/* Commits the n files (their new contents; other files unchanged) on the
- * local branch, parent its head, by author ("NAME <EMAIL>") with
- * message; durable when it returns: objects, ref and their directories
- * fsync'd (GIT_OPT_ENABLE_FSYNC_GITDIR is set by gitstore_open). The new
- * commit in *out. 0 or GITSTORE_LOCAL with the reason in err. */
-int gitstore_commit(gitstore *g, const gitstore_file *files, size_t n,
-                    const char *author, const char *message, git_oid *out,
-                    char *err, size_t cap);
+/* Commits the n files (their new contents; other files unchanged) on
+ * onto, or on the head of the local branch when onto is NULL, by author
+ * ("NAME <EMAIL>") with message, and moves the local branch from its head
+ * to the new commit. Durable when it returns: objects, ref and their
+ * directories fsync'd (GIT_OPT_ENABLE_FSYNC_GITDIR is set by
+ * gitstore_open). The new commit in *out. 0 or GITSTORE_LOCAL with the
+ * reason in err. */
+int gitstore_commit(gitstore *g, const git_oid *onto,
+                    const gitstore_file *files, size_t n, const char *author,
+                    const char *message, git_oid *out, char *err, size_t cap);
+
+/* Moves the local branch from its head to the commit to (the local
+ * commits after their replay on the remote's: all conflicted), durably.
+ * 0 or GITSTORE_LOCAL. */
+int gitstore_reset(gitstore *g, const git_oid *to, char *err, size_t cap);
+
+/* The commits of the local branch that the remote's branch (as last
+ * fetched) does not have, oldest first, along first parents:
+ * fn(ctx, commit, message) until it returns non-zero. 0 or
+ * GITSTORE_LOCAL. */
+int gitstore_pending(gitstore *g,
+                     int (*fn)(void *ctx, const git_oid *commit,
+                               const char *message),
+                     void *ctx);
+
+/* Makes the local branch refs/heads/NAME at commit, durably (a conflict
+ * branch, "dnsd/conflict-..."); the next gitstore_push pushes every
+ * branch under dnsd/ and, once the remote has them, drops them here.
+ * 0 or GITSTORE_LOCAL (also when NAME exists). */
+int gitstore_keep(gitstore *g, const char *name, const git_oid *commit,
+                  char *err, size_t cap);
 
 /* Commits of the local branch the remote's branch (as last fetched)
  * does not have: what waits to be pushed. */
 size_t gitstore_ahead(gitstore *g);
 
-/* Pushes the local branch to the remote's branch. 0, GITSTORE_REJECTED
+/* Pushes the local branch to the remote's branch, and the branches
+ * under dnsd/ that gitstore_keep made. 0, GITSTORE_REJECTED
  * when the remote has moved (a fetch and a replay are needed), or
  * another GITSTORE_* error, with the reason in err. */
 int gitstore_push(gitstore *g, char *err, size_t cap);

@@ -48,9 +48,11 @@
 #include <dnsd/rrtype.h>
 #include <dnsd/tsig.h>
 #include <dnsd/update.h>
+#include <dnsd/wire.h>
 #include <dnsd/xfr.h>
 #include <dnsd/zoneedit.h>
 
+#include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
 #include <event2/event.h>
@@ -137,6 +139,13 @@ struct primary_load {
 	struct primary_update *upd;
 	char *author;
 	dnsd_update_limits limits;
+	/* UPDATE replay: the remote moved while local commits waited to be
+	 * pushed; their UPDATEs, oldest first, go on the remote's commit
+	 * (l->commit) before l->upd, and the local branch moves from
+	 * l->local to the result */
+	bool replaying;
+	git_oid local;
+	struct primary_update *replay;
 	bool committed;
 	bool store_loaded; /* l->ks was filled: publish swaps it in */
 	/* push after the rest; its result and what still waits */
@@ -163,10 +172,17 @@ struct primary_ixfr {
 };
 
 /* A dynamic UPDATE waiting for its commit: the request and, once the
- * job has applied it, its answer. */
+ * job has applied it, its answer. Or one replayed: an UPDATE of a local
+ * commit the remote does not have, applied again on the remote's commit
+ * (its answer went out long ago). */
 struct primary_update {
 	struct primary_update *next;
-	dnsd_deferred *d;
+	dnsd_deferred *d; /* NULL when replayed */
+	uint8_t *wire;    /* the message without its TSIG (owned) */
+	size_t len;
+	uint8_t key[DNSD_NAME_MAX];  /* the key that signed it */
+	uint8_t zone[DNSD_NAME_MAX]; /* its zone section's name */
+	git_oid from;                /* replayed: the local commit */
 	int rcode;
 	char reason[160];
 	bool changed; /* in the commit */
@@ -203,6 +219,7 @@ struct primary {
 	bool push_wanted;        /* commits wait to be pushed */
 	struct event *push_retry;
 	unsigned push_backoff;
+	bool push_rejected; /* the last push found the remote moved */
 };
 
 /* ---- diagnostics ------------------------------------------------------ */
@@ -661,6 +678,8 @@ static double primary_now(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
+static void primary_replay_collect(struct primary_load *l, git_oid *head);
+
 /* Loads every zone and key file of the commit of the local branch
  * (after a pull when l->pull). */
 static void primary_load_git(struct primary_load *l)
@@ -680,6 +699,8 @@ static void primary_load_git(struct primary_load *l)
 		l->dir_failed = true; /* nothing cloned yet */
 		return;
 	}
+	if (l->pull && l->pull_err == 0 && l->pr.diverged)
+		primary_replay_collect(l, &head);
 	git_oid_cpy(&l->commit, &head);
 	git_oid_tostr(l->commit_hex, sizeof(l->commit_hex), &head);
 	l->commit_hex[7] = 0;
@@ -949,6 +970,9 @@ static size_t primary_notify_answer(dnsd_server *s, dnsd_request *r, int rcode,
                                     uint8_t *out, size_t cap);
 
 #define PRIMARY_UPDATE_QUOTA 1000 /* UPDATEs taken and not answered yet */
+#define PRIMARY_UPDATE_MAX_RRSET                                               \
+	1000                        /* records an UPDATE may grow an RRset to */
+#define PRIMARY_UPDATE_MAX_NAME 100 /* RRsets an UPDATE may grow a name to */
 
 /* One zone the UPDATEs of a job change: its version as the updates
  * before left it, and its file's text. */
@@ -998,12 +1022,19 @@ static void primary_apply_one(struct primary_load *l, struct primary_update *u,
 	dnsd_update_result res;
 
 	dnsd_arena_reset(a);
-	if (dnsd_msg_parse(u->d->pkt, u->d->len, a, &m) < 0 ||
-	    m.hdr.qdcount != 1) {
+	if (u->wire == NULL) {
+		/* a local commit that is not dnsd's: nothing to replay */
+		u->rcode = DNSD_RCODE_REFUSED;
+		snprintf(u->reason, sizeof(u->reason),
+		         "a local commit with no UPDATE to replay");
+		return;
+	}
+	if (dnsd_msg_parse(u->wire, u->len, a, &m) < 0 || m.hdr.qdcount != 1) {
 		u->rcode = DNSD_RCODE_FORMERR;
 		snprintf(u->reason, sizeof(u->reason), "malformed");
 		return;
 	}
+	memcpy(u->zone, m.qd[0].qname, dnsd_name_len(m.qd[0].qname));
 	struct primary_upzone *z =
 	    primary_upzone_get(l, ws, nws, base, nbase, src, m.qd[0].qname);
 	if (z == NULL) {
@@ -1056,45 +1087,338 @@ static void primary_apply_one(struct primary_load *l, struct primary_update *u,
 	dnsd_update_result_clear(&res);
 }
 
-/* The commit message: who changed which zone, a line per UPDATE. */
+static void primary_update_free(struct primary_update *u);
+
+/* The trailer that lets an UPDATE be replayed from its commit:
+ * "Dnsd-Update: KEY BASE64" (the message without its TSIG). */
+#define PRIMARY_TRAILER "Dnsd-Update: "
+
+static void primary_update_trailer(FILE *f, const struct primary_update *u)
+{
+	char key[DNSD_NAME_TEXT_MAX];
+	size_t cap = (u->len + 2) / 3 * 4 + 1;
+	char *b64 = malloc(cap);
+
+	if (b64 == NULL || dnsd_name_to_text(u->key, key, sizeof(key)) < 0 ||
+	    dnsd_key_b64_encode(u->wire, u->len, b64, cap) < 0)
+		fatalx("out of memory");
+	fprintf(f, "%s%s %s\n", PRIMARY_TRAILER, key, b64);
+	free(b64);
+}
+
+/* The commit message: who changed which zone, a line per UPDATE (the
+ * replayed ones first), then the trailers. */
 static char *primary_update_message(struct primary_load *l)
 {
 	char *text = NULL, zone[DNSD_NAME_TEXT_MAX], key[DNSD_NAME_TEXT_MAX];
-	size_t len = 0, n = 0;
+	char remote[GIT_OID_HEXSZ + 1];
+	size_t len = 0, n = 0, nr = 0;
 	FILE *f = open_memstream(&text, &len);
+	struct primary_update *lists[2] = {l->replay, l->upd};
 
 	if (f == NULL)
 		fatalx("out of memory");
-	for (struct primary_update *u = l->upd; u; u = u->next)
-		n += u->changed;
-	fprintf(f, "dnsd: %zu dynamic update%s\n\n", n, n == 1 ? "" : "s");
-	for (struct primary_update *u = l->upd; u; u = u->next) {
-		if (!u->changed)
-			continue;
-		log_zone(u->d->q.qname, zone, sizeof(zone));
-		log_name(u->d->tsig->key.name, key, sizeof(key));
-		fprintf(f, "UPDATE zone %s key %s%s%s\n", zone, key,
-		        u->reason[0] ? ": " : "", u->reason);
-	}
+	for (int k = 0; k < 2; k++)
+		for (struct primary_update *u = lists[k]; u; u = u->next) {
+			n += u->changed;
+			nr += u->changed && k == 0;
+		}
+	git_oid_tostr(remote, sizeof(remote), &l->commit);
+	remote[7] = 0;
+	fprintf(f, "dnsd: %zu dynamic update%s", n, n == 1 ? "" : "s");
+	if (nr > 0)
+		fprintf(f, " (%zu replayed on %s)", nr, remote);
+	fprintf(f, "\n\n");
+	for (int k = 0; k < 2; k++)
+		for (struct primary_update *u = lists[k]; u; u = u->next) {
+			if (!u->changed)
+				continue;
+			log_zone(u->zone, zone, sizeof(zone));
+			log_name(u->key, key, sizeof(key));
+			fprintf(f, "UPDATE zone %s key %s%s%s\n", zone, key,
+			        u->reason[0] ? ": " : "", u->reason);
+		}
+	fprintf(f, "\n");
+	for (int k = 0; k < 2; k++)
+		for (struct primary_update *u = lists[k]; u; u = u->next)
+			if (u->changed)
+				primary_update_trailer(f, u);
 	fclose(f);
 	return text;
 }
 
-/* Job thread: the UPDATEs in order, then one commit for all that
- * changed something (group commit: one fsync for the group). */
+/* Replay: the UPDATEs of one local commit from its trailers, appended at
+ * *tail; a commit without any (not dnsd's) gets one with no message,
+ * which goes to a conflict branch. */
+struct primary_pending {
+	struct primary_update **tail;
+	size_t n;
+};
+
+static int primary_pending_cb(void *ctx, const git_oid *commit, const char *msg)
+{
+	struct primary_pending *pp = ctx;
+	size_t found = 0;
+
+	for (const char *line = msg; line && *line;) {
+		const char *end = strchr(line, '\n');
+		size_t ll = end ? (size_t)(end - line) : strlen(line);
+		size_t tl = strlen(PRIMARY_TRAILER);
+		const char *sp =
+		    ll > tl ? memchr(line + tl, ' ', ll - tl) : NULL;
+		if (ll > tl && memcmp(line, PRIMARY_TRAILER, tl) == 0 &&
+		    sp != NULL) {
+			struct primary_update *u = calloc(1, sizeof(*u));
+			size_t blen = ll - (size_t)(sp + 1 - line);
+			if (u == NULL || (u->wire = malloc(blen)) == NULL)
+				fatalx("out of memory");
+			const char *kt = line + tl;
+			int dl =
+			    dnsd_key_b64_decode(sp + 1, blen, u->wire, blen);
+			if (dl < DNSD_HDR_LEN ||
+			    dnsd_name_from_text(kt, (size_t)(sp - kt), NULL,
+			                        u->key) < 0) {
+				/* unreadable: kept whole on a conflict branch
+				 */
+				free(u->wire);
+				u->wire = NULL;
+			} else {
+				u->len = (size_t)dl;
+			}
+			git_oid_cpy(&u->from, commit);
+			u->rcode = DNSD_RCODE_SERVFAIL;
+			*pp->tail = u;
+			pp->tail = &u->next;
+			pp->n++;
+			found++;
+		}
+		line = end ? end + 1 : NULL;
+	}
+	if (found == 0) {
+		struct primary_update *u = calloc(1, sizeof(*u));
+		if (u == NULL)
+			fatalx("out of memory");
+		git_oid_cpy(&u->from, commit);
+		*pp->tail = u;
+		pp->tail = &u->next;
+		pp->n++;
+	}
+	return 0;
+}
+
+/* Job thread, after a fetch found the local branch and the remote's both
+ * moved: the local commits' UPDATEs are to be replayed on the remote's
+ * commit, which is what is loaded. */
+static void primary_replay_collect(struct primary_load *l, git_oid *head)
+{
+	struct primary_pending pp = {&l->replay, 0};
+	char local[GIT_OID_HEXSZ + 1], remote[GIT_OID_HEXSZ + 1];
+
+	if (gitstore_pending(l->g, primary_pending_cb, &pp) < 0) {
+		primary_update_free(l->replay);
+		l->replay = NULL;
+		log_error("UPDATE replay: the local commits cannot be read; "
+		          "they stay as they are");
+		return;
+	}
+	l->replaying = true;
+	git_oid_cpy(&l->local, head);
+	git_oid_cpy(head, &l->pr.remote);
+	git_oid_tostr(local, sizeof(local), &l->local);
+	git_oid_tostr(remote, sizeof(remote), &l->pr.remote);
+	local[7] = remote[7] = 0;
+	log_warnx("git: the remote's branch %s moved to %s while local "
+	          "commits waited; replaying their %zu UPDATE%s (local %s) "
+	          "on it",
+	          gitstore_branch(l->g), remote, pp.n, pp.n == 1 ? "" : "s",
+	          local);
+}
+
+/* A replayed UPDATE that no longer applies: its local commit is kept on
+ * a branch dnsd/conflict-ZONE-TIME, pushed with the next push. Said
+ * loudly: an acknowledged UPDATE is not served any more. */
+static void primary_conflict(struct primary_load *l, struct primary_update *u,
+                             const char *prev_branch, char *branch, size_t cap)
+{
+	char zone[DNSD_NAME_TEXT_MAX] = "unknown", key[DNSD_NAME_TEXT_MAX] = "";
+	char when[32], err[700], from[GIT_OID_HEXSZ + 1];
+	time_t now = time(NULL);
+	struct tm tm;
+
+	if (u->wire != NULL) {
+		log_zone(u->zone, zone, sizeof(zone));
+		log_name(u->key, key, sizeof(key));
+	}
+	git_oid_tostr(from, sizeof(from), &u->from);
+	from[7] = 0;
+	if (prev_branch == NULL) {
+		size_t zl = strlen(zone);
+		if (zl > 1 && zone[zl - 1] == '.')
+			zone[zl - 1] = 0;
+		/* a ref name: no escapes, no "..", nothing git refuses */
+		for (char *c = zone; *c; c++)
+			if (!isalnum((unsigned char)*c) && *c != '-' &&
+			    *c != '.' && *c != '_')
+				*c = '_';
+		gmtime_r(&now, &tm);
+		strftime(when, sizeof(when), "%Y%m%dT%H%M%SZ", &tm);
+		int r = -1;
+		for (unsigned i = 1; r < 0 && i < 100; i++) {
+			if (i == 1)
+				snprintf(branch, cap, "dnsd/conflict-%s-%s",
+				         zone, when);
+			else
+				snprintf(branch, cap, "dnsd/conflict-%s-%s-%u",
+				         zone, when, i);
+			r = gitstore_keep(l->g, branch, &u->from, err,
+			                  sizeof(err));
+		}
+		if (r < 0) {
+			log_error("UPDATE conflict: %s", err);
+			snprintf(branch, cap, "(none, see above)");
+		}
+	} else {
+		snprintf(branch, cap, "%s", prev_branch);
+	}
+	log_error("UPDATE CONFLICT: zone %s%s%s from commit %s no longer "
+	          "applies on the remote's %s (%s: %s); not served, kept on "
+	          "branch %s",
+	          zone, key[0] ? " key " : "", key, from, l->commit_hex,
+	          dnsd_tsig_error_name((uint16_t)u->rcode), u->reason, branch);
+}
+
+/* The IXFR steps after a replay: the version served was the local one,
+ * so the step from the remote's is not the secondaries'; one step from
+ * what was served to the result instead. */
+static void primary_replay_diffs(struct primary_load *l)
+{
+	size_t k = 0;
+
+	for (size_t i = 0; i < l->ndiffs; i++)
+		dnsd_zdiff_free(l->diffs[i].d);
+	l->ndiffs = 0;
+	for (size_t i = 0; i < l->nzones; i++) {
+		dnsd_zone *z = l->zones[i];
+		dnsd_zone *old =
+		    primary_find(l->old, l->nold, dnsd_zone_origin(z));
+		dnsd_zdiff *d;
+		if (old == NULL || old == z)
+			continue;
+		char zname[DNSD_NAME_TEXT_MAX];
+		if (!dnsd_serial_gt(dnsd_zone_serial(z),
+		                    dnsd_zone_serial(old))) {
+			log_warnx(
+			    "zone %s: serial %u after the replay is not "
+			    "past the %u served; secondaries will not see "
+			    "this version",
+			    log_zone(dnsd_zone_origin(z), zname, sizeof(zname)),
+			    dnsd_zone_serial(z), dnsd_zone_serial(old));
+			continue;
+		}
+		if (dnsd_zdiff_compute(old, z, &d) < 0)
+			continue;
+		struct primary_diff *a =
+		    realloc(l->diffs, (k + 1) * sizeof(*a));
+		if (a == NULL)
+			fatalx("out of memory");
+		l->diffs = a;
+		memcpy(a[k].origin, dnsd_zone_origin(z),
+		       dnsd_name_len(dnsd_zone_origin(z)));
+		a[k++].d = d;
+	}
+	l->ndiffs = k;
+}
+
+/* The working zones after the UPDATEs become the set to publish: the
+ * served zones, the changed ones replaced. */
+static void primary_updates_publish(struct primary_load *l,
+                                    struct primary_upzone *ws, size_t nws)
+{
+	if (l->same) {
+		l->same = false;
+		for (size_t i = 0; i < l->nold; i++) {
+			dnsd_zone_ref(l->old[i]);
+			primary_add(l, l->old[i]);
+		}
+		for (size_t i = 0; i < l->prev.n; i++) {
+			struct primary_file *f =
+			    primary_files_add(&l->files, l->prev.f[i].name);
+			memcpy(f->origin, l->prev.f[i].origin,
+			       dnsd_name_len(l->prev.f[i].origin));
+		}
+		l->store_loaded = false;
+	}
+	for (size_t i = 0; i < nws; i++) {
+		if (!ws[i].changed)
+			continue;
+		for (size_t k = 0; k < l->nzones; k++)
+			if (dnsd_name_equal(dnsd_zone_origin(l->zones[k]),
+			                    ws[i].origin)) {
+				dnsd_zone_unref(l->zones[k]);
+				dnsd_zone_ref(ws[i].cur);
+				l->zones[k] = ws[i].cur;
+			}
+	}
+}
+
+/* Every UPDATE that changed something failed with the commit. */
+static void primary_updates_uncommitted(struct primary_load *l)
+{
+	struct primary_update *lists[2] = {l->replay, l->upd};
+
+	for (int k = 0; k < 2; k++)
+		for (struct primary_update *u = lists[k]; u; u = u->next)
+			if (u->changed) {
+				u->rcode = DNSD_RCODE_SERVFAIL;
+				u->changed = false;
+				snprintf(u->reason, sizeof(u->reason),
+				         "not committed");
+			}
+	for (size_t i = 0; i < l->ndiffs; i++)
+		dnsd_zdiff_free(l->diffs[i].d);
+	l->ndiffs = 0;
+}
+
+/* Replay: each UPDATE's outcome logged, and the conflicts kept on
+ * branches (before the local branch moves off their commits). */
+static void primary_replay_report(struct primary_load *l)
+{
+	char branch[600], zone[DNSD_NAME_TEXT_MAX], key[DNSD_NAME_TEXT_MAX];
+
+	for (struct primary_update *u = l->replay; u; u = u->next) {
+		if (u->rcode == DNSD_RCODE_NOERROR) {
+			log_info("UPDATE zone %s key %s: replayed on %s%s",
+			         log_zone(u->zone, zone, sizeof(zone)),
+			         log_name(u->key, key, sizeof(key)),
+			         l->commit_hex,
+			         u->changed ? "" : ", no change left to make");
+			continue;
+		}
+		/* one branch per local commit */
+		const char *prev = NULL;
+		for (struct primary_update *v = l->replay; v != u; v = v->next)
+			if (v->rcode != DNSD_RCODE_NOERROR &&
+			    git_oid_equal(&v->from, &u->from))
+				prev = branch;
+		primary_conflict(l, u, prev, branch, sizeof(branch));
+	}
+}
+
+/* Job thread: the UPDATEs in order (after a replay's), then one commit
+ * for all that changed something (group commit: one fsync for the
+ * group). */
 static void primary_apply_updates(struct primary_load *l)
 {
 	struct primary_upzone ws[64];
 	size_t nws = 0;
 	dnsd_zone *const *base = l->same ? l->old : l->zones;
 	size_t nbase = l->same ? l->nold : l->nzones;
-	git_oid head;
 	git_commit *c = NULL;
 	git_tree *tree = NULL;
 	dnsd_arena a;
+	struct primary_update *lists[2] = {l->replay, l->upd};
 
-	if (!gitstore_head(l->g, &head) ||
-	    git_commit_lookup(&c, gitstore_repo(l->g), &head) != 0 ||
+	if (git_commit_lookup(&c, gitstore_repo(l->g), &l->commit) != 0 ||
 	    git_commit_tree(&tree, c) != 0) {
 		for (struct primary_update *u = l->upd; u; u = u->next) {
 			u->rcode = DNSD_RCODE_SERVFAIL;
@@ -1102,75 +1426,52 @@ static void primary_apply_updates(struct primary_load *l)
 			         "the clone has no commit");
 		}
 		git_commit_free(c);
+		l->dir_failed = l->replaying;
 		return;
 	}
 	gittree_src src = {gitstore_repo(l->g), tree, NULL, NULL};
 	dnsd_arena_init(&a, 0);
-	for (struct primary_update *u = l->upd; u; u = u->next)
-		primary_apply_one(l, u, ws, &nws, base, nbase, &src, &a);
+	for (int k = 0; k < 2; k++)
+		for (struct primary_update *u = lists[k]; u; u = u->next)
+			primary_apply_one(l, u, ws, &nws, base, nbase, &src,
+			                  &a);
 	dnsd_arena_free(&a);
+	if (l->replaying)
+		primary_replay_report(l);
 	gitstore_file files[64];
 	size_t nf = 0;
 	for (size_t i = 0; i < nws; i++)
 		if (ws[i].changed)
 			files[nf++] =
 			    (gitstore_file){ws[i].file, ws[i].text, ws[i].len};
+	char err[768];
 	if (nf > 0) {
-		char err[768];
 		char *msg = primary_update_message(l);
 		git_oid id;
-		if (gitstore_commit(l->g, files, nf, l->author, msg, &id, err,
+		if (gitstore_commit(l->g, l->replaying ? &l->commit : NULL,
+		                    files, nf, l->author, msg, &id, err,
 		                    sizeof(err)) < 0) {
 			log_error("UPDATE: %s", err);
-			for (struct primary_update *u = l->upd; u; u = u->next)
-				if (u->changed) {
-					u->rcode = DNSD_RCODE_SERVFAIL;
-					u->changed = false;
-					snprintf(u->reason, sizeof(u->reason),
-					         "not committed");
-				}
-			for (size_t i = 0; i < l->ndiffs; i++)
-				dnsd_zdiff_free(l->diffs[i].d);
-			l->ndiffs = 0;
+			primary_updates_uncommitted(l);
+			/* a replay not committed: the local branch stays,
+			 * and so does what is served */
+			l->dir_failed = l->replaying;
 		} else {
 			l->committed = true;
 			git_oid_cpy(&l->commit, &id);
 			git_oid_tostr(l->commit_hex, sizeof(l->commit_hex),
 			              &id);
 			l->commit_hex[7] = 0;
-			/* the set to publish: the served zones, the changed
-			 * ones replaced */
-			if (l->same) {
-				l->same = false;
-				for (size_t i = 0; i < l->nold; i++) {
-					dnsd_zone_ref(l->old[i]);
-					primary_add(l, l->old[i]);
-				}
-				for (size_t i = 0; i < l->prev.n; i++) {
-					struct primary_file *f =
-					    primary_files_add(
-					        &l->files, l->prev.f[i].name);
-					memcpy(
-					    f->origin, l->prev.f[i].origin,
-					    dnsd_name_len(l->prev.f[i].origin));
-				}
-				l->store_loaded = false;
-			}
-			for (size_t i = 0; i < nws; i++) {
-				if (!ws[i].changed)
-					continue;
-				for (size_t k = 0; k < l->nzones; k++)
-					if (dnsd_name_equal(
-					        dnsd_zone_origin(l->zones[k]),
-					        ws[i].origin)) {
-						dnsd_zone_unref(l->zones[k]);
-						dnsd_zone_ref(ws[i].cur);
-						l->zones[k] = ws[i].cur;
-					}
-			}
+			primary_updates_publish(l, ws, nws);
 		}
 		free(msg);
+	} else if (l->replaying &&
+	           gitstore_reset(l->g, &l->commit, err, sizeof(err)) < 0) {
+		log_error("UPDATE replay: %s", err);
+		l->dir_failed = true;
 	}
+	if (l->replaying && !l->dir_failed)
+		primary_replay_diffs(l);
 	for (size_t i = 0; i < nws; i++) {
 		dnsd_zone_unref(ws[i].cur);
 		free(ws[i].text);
@@ -1197,7 +1498,7 @@ static void primary_updates_done(struct primary *p, struct primary_load *l)
 		size_t n = dnsd_answer_error(&d->q, 0, u->rcode, &o, buf, room);
 		log_zone(d->q.qname, zone, sizeof(zone));
 		log_peer((const struct sockaddr *)&d->peer, peer, sizeof(peer));
-		log_name(d->tsig->key.name, key, sizeof(key));
+		log_name(u->key, key, sizeof(key));
 		const char *rc = dnsd_tsig_error_name((uint16_t)u->rcode);
 		if (u->rcode == DNSD_RCODE_NOERROR)
 			log_info("UPDATE zone %s from %s key %s: NOERROR%s%s%s",
@@ -1210,6 +1511,7 @@ static void primary_updates_done(struct primary *p, struct primary_load *l)
 		u->d = NULL;
 		dnsd_deferred_answer(d, buf, n, sizeof(buf));
 		atomic_fetch_sub(&p->upd_pending, 1);
+		free(u->wire);
 		free(u);
 	}
 	if (l->committed)
@@ -1221,9 +1523,30 @@ static void primary_update_free(struct primary_update *u)
 	while (u != NULL) {
 		struct primary_update *next = u->next;
 		dnsd_deferred_free(u->d);
+		free(u->wire);
 		free(u);
 		u = next;
 	}
+}
+
+/* The UPDATE as it is applied and kept in its commit: the message
+ * without the TSIG record (the last one; ARCOUNT one less), and the key's
+ * name. */
+static int primary_update_wire(struct primary_update *u, const dnsd_request *r)
+{
+	size_t len = r->q.tsig_offset;
+	dnsd_wire w;
+
+	if (len < DNSD_HDR_LEN || r->q.hdr.arcount == 0 ||
+	    (u->wire = malloc(len)) == NULL)
+		return DNSD_ENOMEM;
+	u->len = len;
+	dnsd_wire_init_write(&w, u->wire, len);
+	dnsd_wire_put(&w, r->pkt, len);
+	dnsd_wire_patch_u16(&w, 10, (uint16_t)(r->q.hdr.arcount - 1));
+	memcpy(u->key, r->tsig->key.name, dnsd_name_len(r->tsig->key.name));
+	memcpy(u->zone, r->q.qname, dnsd_name_len(r->q.qname));
+	return 0;
 }
 
 /* Worker thread: an UPDATE (RFC 2136). Checked here as far as the zone
@@ -1275,8 +1598,10 @@ static size_t primary_update(dnsd_server *s, void *state, dnsd_request *r,
 		u->rcode = DNSD_RCODE_SERVFAIL; /* until applied */
 		snprintf(u->reason, sizeof(u->reason), "not applied");
 	}
-	if (u == NULL || (u->d = dnsd_request_defer(r)) == NULL) {
-		free(u);
+	if (u == NULL || (u->d = dnsd_request_defer(r)) == NULL ||
+	    primary_update_wire(u, r) < 0) {
+		if (u != NULL)
+			primary_update_free(u);
 		atomic_fetch_sub(&p->upd_pending, 1);
 		return primary_notify_answer(s, r, DNSD_RCODE_SERVFAIL, out,
 		                             cap);
@@ -1301,7 +1626,15 @@ static void primary_load(struct primary_load *l)
 		primary_load_store(l);
 	if (l->g != NULL && l->hist != NULL)
 		primary_load_history(l);
-	if (l->g != NULL && l->upd != NULL && !l->dir_failed)
+	if (l->replaying && !l->dir_failed && l->failed > 0) {
+		/* the UPDATEs would go on a zone the remote broke */
+		log_error("UPDATE replay: the remote's commit %s does not "
+		          "load (above); the local commits wait, nothing "
+		          "changes until it is fixed",
+		          l->commit_hex);
+		l->dir_failed = true;
+	}
+	if (l->g != NULL && (l->upd != NULL || l->replaying) && !l->dir_failed)
 		primary_apply_updates(l);
 	if (l->g != NULL && l->push) {
 		l->push_err =
@@ -1334,6 +1667,7 @@ static void primary_load_free(struct primary_load *l)
 		dnsd_zdiff_free(l->diffs[i].d);
 	primary_history_free(l->hist);
 	primary_update_free(l->upd);
+	primary_update_free(l->replay);
 	free(l->author);
 	free(l->diffs);
 	free(l->old);
@@ -1537,10 +1871,6 @@ static void primary_job_fetched(struct primary *p, struct primary_load *l)
 	p->backoff = 0;
 	p->last_err = 0;
 	evtimer_del(p->retry);
-	if (l->pr.diverged)
-		log_warnx("git: the local branch %s and the remote's have "
-		          "both moved; keeping the local commits",
-		          gitstore_branch(p->g));
 	if (l->same)
 		log_debug("pull: up to date at %s (fetch %.2f s)",
 		          l->commit_hex, l->fetch_s);
@@ -1593,28 +1923,49 @@ static void primary_pushed(struct primary *p, struct primary_load *l)
 			                          : "the branch",
 			         p->s->cfg->git_remote);
 		p->push_backoff = 0;
+		p->push_rejected = false;
+		evtimer_del(p->push_retry);
 		return;
 	}
-	p->push_backoff = p->push_backoff ? p->push_backoff * 2 : 1;
-	if (p->push_backoff > PRIMARY_BACKOFF_MAX)
-		p->push_backoff = PRIMARY_BACKOFF_MAX;
-	log_error("push: %s; %zu commit%s wait to be pushed%s; retrying in "
-	          "%u s",
+	bool rejected_before = p->push_rejected;
+	p->push_rejected = l->push_err == GITSTORE_REJECTED;
+	if (p->push_rejected && !rejected_before) {
+		/* the remote moved: fetch and replay at once, the first
+		 * time; a remote that keeps refusing gets the backoff */
+		log_warnx("push: %s; %zu commit%s wait; fetching to replay "
+		          "them on the remote's",
+		          l->push_msg, l->ahead, l->ahead == 1 ? "" : "s");
+		if (p->push_backoff == 0)
+			p->push_backoff = 1;
+		evtimer_del(p->push_retry);
+		p->again_pull = true;
+		p->push_wanted = true;
+		return;
+	}
+	/* a push tried for a new commit leaves the retry where it is: a
+	 * remote back in a minute is tried again within a minute however
+	 * many UPDATEs came meanwhile */
+	bool keep = l->committed && p->push_backoff > 0 &&
+	            evtimer_pending(p->push_retry, NULL);
+	if (!keep) {
+		p->push_backoff = p->push_backoff ? p->push_backoff * 2 : 1;
+		if (p->push_backoff > PRIMARY_BACKOFF_MAX)
+			p->push_backoff = PRIMARY_BACKOFF_MAX;
+		struct timeval tv = {.tv_sec = p->push_backoff};
+		evtimer_add(p->push_retry, &tv);
+	}
+	log_error("push: %s; %zu commit%s wait to be pushed%s; retrying %s%u "
+	          "s",
 	          l->push_msg, l->ahead, l->ahead == 1 ? "" : "s",
-	          l->push_err == GITSTORE_REJECTED
-	              ? " (they are kept; replaying them on the remote's "
-	                "commits is not done by this version)"
-	              : "",
-	          p->push_backoff);
-	struct timeval tv = {.tv_sec = p->push_backoff};
-	evtimer_add(p->push_retry, &tv);
+	          p->push_rejected ? " (fetched and replayed again then)" : "",
+	          keep ? "within " : "in ", p->push_backoff);
 }
 
 static void primary_push_retry_cb(evutil_socket_t fd, short what, void *arg)
 {
 	struct primary *p = arg;
 	p->push_wanted = true;
-	primary_job_start(p, false, false);
+	primary_job_start(p, p->push_rejected, false);
 }
 
 /* Workers handed UPDATEs over: in arrival order, with the next job. */
@@ -1672,6 +2023,10 @@ static struct primary_load *primary_job_new(struct primary *p, bool pull,
 		    (l->author = strdup(p->s->cfg->git_author)) == NULL)
 			fatalx("out of memory");
 		l->max_history = p->s->cfg->ixfr_max_history;
+		l->limits = (dnsd_update_limits){
+		    .max_zone_records = p->s->cfg->update_max_records,
+		    .max_rrset_records = PRIMARY_UPDATE_MAX_RRSET,
+		    .max_name_rrsets = PRIMARY_UPDATE_MAX_NAME};
 		/* a copy of the file list: the served one stays with p */
 		for (size_t i = 0; i < p->files.n; i++) {
 			struct primary_file *f =
