@@ -48,6 +48,7 @@ listen 127.0.0.1:$PORT
 workdir $tmp/wd
 git-remote $tmp/link.git
 git-author "dnsd <dnsd@example.org>"
+allow-transfer 127.0.0.1
 log-level debug
 EOF
 LOG=$tmp/log
@@ -105,6 +106,7 @@ EOF
 check "both served" wait_answer $PORT 192.0.2.12 c1.example.org A
 check "serial 3 after two updates ($(serial))" [ "$(serial)" = 3 ]
 check "they wait to be pushed" wait_log "$LOG" '2 commits wait to be pushed' 1
+dig +nocmd +nostats +noquestion -p $PORT @127.0.0.1 example.org AXFR >"$tmp/axfr.3"
 # the laptop, from serial 1: adds l1 and c1 (so c1's prerequisite fails
 # on its version) and takes serial 3, the one dnsd served
 laptop "laptop: l1 and c1" 3 '$a l1\tA\t192.0.2.21\nc1\tA\t192.0.2.77'
@@ -120,6 +122,36 @@ check "a1 is still served" wait_answer $PORT 192.0.2.11 a1.example.org A
 check "c1 is the laptop's" wait_answer $PORT 192.0.2.77 c1.example.org A
 check "serial 4: past the laptop's 3 ($(serial))" [ "$(serial)" = 4 ]
 check "the replay reaches the remote" wait_remote '^a1 '
+# A secondary at serial 3 (dnsd's version before the replay) asks for
+# IXFR: the step applies to what it has and gives the new zone.
+dig +nocmd +nostats +noquestion -p $PORT @127.0.0.1 example.org IXFR=3 >"$tmp/ixfr.3"
+dig +nocmd +nostats +noquestion -p $PORT @127.0.0.1 example.org AXFR >"$tmp/axfr.4"
+cat >"$tmp/apply.py" <<'EOF'
+import sys
+def rrs(path):
+    out = []
+    for line in open(path):
+        f = line.split(None, 4)
+        if len(f) == 5 and not line.startswith(';'):
+            out.append((f[0].lower(), f[1], f[3], f[4].strip()))
+    return out
+cur = set(r for r in rrs(sys.argv[1]) if r[2] != 'SOA')
+after = set(r for r in rrs(sys.argv[3]) if r[2] != 'SOA')
+ix = rrs(sys.argv[2])
+if len(ix) < 4 or ix[1][2] != 'SOA':
+    sys.exit('not an incremental answer')
+mode = 'add'
+for r in ix[1:-1]:
+    if r[2] == 'SOA':
+        mode = 'del' if mode == 'add' else 'add'
+    elif mode == 'del':
+        cur.discard(r)
+    else:
+        cur.add(r)
+sys.exit(0 if cur == after else 'differs: %s' % (cur ^ after))
+EOF
+check "IXFR from the pre-replay serial applies ($(python3 "$tmp/apply.py" "$tmp/axfr.3" "$tmp/ixfr.3" "$tmp/axfr.4" 2>&1))" \
+	python3 "$tmp/apply.py" "$tmp/axfr.3" "$tmp/ixfr.3" "$tmp/axfr.4"
 check "the replay commit is on the laptop's" \
 	[ "$(git -C "$R" rev-parse main^)" = "$laptop_commit" ]
 check "by git-author" [ "$(git -C "$R" log -1 --format='%an' main)" = dnsd ]

@@ -43,6 +43,7 @@ listen 127.0.0.1:$PORT
 workdir $tmp/wd
 git-remote $tmp/remote.git
 git-author "dnsd test <dnsd@example.org>"
+update-max-records 20
 log-level debug
 EOF
 dnsd_start "$tmp/dnsd.conf" "$tmp/log"
@@ -102,6 +103,10 @@ update add www2.example.org 300 A 192.0.2.81
 EOF
 check "www2 is served" wait_answer $PORT 192.0.2.81 www2.example.org A
 check "www is gone" [ -z "$(dig +short -p $PORT @127.0.0.1 www.example.org A)" ]
+for i in $(seq 20); do echo "update add big$i.example.org 300 A 192.0.2.$i"; done >"$tmp/big"
+nsu "$K" REFUSED "an UPDATE past update-max-records" <"$tmp/big"
+check "the limit is logged" wait_log "$tmp/log" 'past the limit of 20' 1
+check "none of it served" [ -z "$(dig +short -p $PORT @127.0.0.1 big1.example.org A)" ]
 
 # The remote has every change, by the configured author, as edits.
 for _ in $(seq 50); do
