@@ -219,7 +219,9 @@ struct primary {
 	bool push_wanted;        /* commits wait to be pushed */
 	struct event *push_retry;
 	unsigned push_backoff;
-	bool push_rejected; /* the last push found the remote moved */
+	bool push_rejected;    /* the last push found the remote moved */
+	double unpushed_since; /* primary_now() of the oldest commit not
+	                          pushed, or 0 */
 };
 
 /* ---- diagnostics ------------------------------------------------------ */
@@ -969,6 +971,7 @@ static void primary_on_ixfr(dnsd_server *s, void *state, dnsd_deferred *d,
 static size_t primary_notify_answer(dnsd_server *s, dnsd_request *r, int rcode,
                                     uint8_t *out, size_t cap);
 
+#define PRIMARY_PUSH_LAG     1.0  /* s: a push goes before more UPDATEs */
 #define PRIMARY_UPDATE_QUOTA 1000 /* UPDATEs taken and not answered yet */
 #define PRIMARY_UPDATE_MAX_RRSET                                               \
 	1000                        /* records an UPDATE may grow an RRset to */
@@ -1514,8 +1517,13 @@ static void primary_updates_done(struct primary *p, struct primary_load *l)
 		free(u->wire);
 		free(u);
 	}
-	if (l->committed)
-		p->push_wanted = true;
+	if (l->committed) {
+		if (p->unpushed_since == 0)
+			p->unpushed_since = primary_now();
+		/* while the remote fails, the retry timer pushes */
+		if (p->push_backoff == 0)
+			p->push_wanted = true;
+	}
 }
 
 static void primary_update_free(struct primary_update *u)
@@ -1924,6 +1932,7 @@ static void primary_pushed(struct primary *p, struct primary_load *l)
 			         p->s->cfg->git_remote);
 		p->push_backoff = 0;
 		p->push_rejected = false;
+		p->unpushed_since = 0;
 		evtimer_del(p->push_retry);
 		return;
 	}
@@ -2017,8 +2026,17 @@ static struct primary_load *primary_job_new(struct primary *p, bool pull,
 		p->ixfr_queued = NULL;
 		l->upd = p->upd_queued;
 		p->upd_queued = NULL;
-		l->push = p->push_wanted || l->upd != NULL;
-		p->push_wanted = false;
+		/* A job with UPDATEs answers them once committed and
+		 * published, without waiting for a push: the push goes with
+		 * the next job without UPDATEs, or with this one when the
+		 * oldest commit waiting is PRIMARY_PUSH_LAG old (a steady
+		 * stream of UPDATEs still gets pushed). */
+		bool overdue =
+		    p->unpushed_since > 0 &&
+		    primary_now() - p->unpushed_since >= PRIMARY_PUSH_LAG;
+		l->push = p->push_wanted && (l->upd == NULL || overdue);
+		if (l->push)
+			p->push_wanted = false;
 		if (p->s->cfg->git_author != NULL &&
 		    (l->author = strdup(p->s->cfg->git_author)) == NULL)
 			fatalx("out of memory");
