@@ -43,6 +43,7 @@ listen 127.0.0.1:$port
 listen [::1]:$port
 workdir $dir/state
 git-remote $dir/zones.git
+git-author "dnsd demo <dnsd@example.org>"
 log-level info
 EOF
 "$dnsd" -c "$dir/dnsd.conf" -t
@@ -68,6 +69,13 @@ returns once dnsd serves the new serial:
   git commit -qam 'add demo' && git push -q origin main
   $tools/dnsd-notify 127.0.0.1:$port example.org --key $key --zone-file example.org --wait 10
   dig @127.0.0.1 -p $port demo.example.org A +short      # 192.0.2.77
+
+Or change it by dynamic UPDATE, signed with the same key: dnsd answers
+once the change is committed, serves it, and pushes the commit:
+
+  printf 'server 127.0.0.1 $port\nzone example.org\nupdate add dyn.example.org 300 A 192.0.2.99\nsend\n' | nsupdate -y hmac-sha256:personal._update.example.org:$secret
+  dig @127.0.0.1 -p $port dyn.example.org A +short       # 192.0.2.99
+  git -C $dir/zones.git log -1 --format='%an: %s%n%b' main
 
 An unsigned NOTIFY is refused and pulls nothing:
 

@@ -185,7 +185,8 @@ struct primary_update {
 	git_oid from;                /* replayed: the local commit */
 	int rcode;
 	char reason[160];
-	bool changed; /* in the commit */
+	bool changed;  /* in the commit */
+	char *summary; /* what it changed, for the commit message */
 };
 
 struct primary {
@@ -1015,6 +1016,51 @@ primary_upzone_get(struct primary_load *l, struct primary_upzone *ws, size_t *n,
 	return u;
 }
 
+/* What an UPDATE changed, for its commit message: the serial step, then
+ * a line per record deleted (-) or added (+), the first
+ * PRIMARY_SUMMARY_LINES of them. */
+#define PRIMARY_SUMMARY_LINES 10
+
+static void primary_summary_rrs(FILE *f, const dnsd_zdiff *d, bool added,
+                                unsigned *lines)
+{
+	size_t n = added ? dnsd_zdiff_added(d) : dnsd_zdiff_deleted(d);
+	char name[DNSD_NAME_TEXT_MAX], type[16], rdata[512];
+
+	for (size_t i = 0; i < n && *lines < PRIMARY_SUMMARY_LINES; i++) {
+		const dnsd_xfr_rr *rr = added ? dnsd_zdiff_added_at(d, i)
+		                              : dnsd_zdiff_deleted_at(d, i);
+		if (dnsd_rdata_to_text(rr->type, rr->rdata, rr->rdlen, false,
+		                       rdata, sizeof(rdata)) < 0)
+			snprintf(rdata, sizeof(rdata), "(%u octets)",
+			         rr->rdlen);
+		fprintf(f, "  %c %s %u %s %s\n", added ? '+' : '-',
+		        log_name(rr->owner, name, sizeof(name)), rr->ttl,
+		        dnsd_rrtype_to_text(rr->type, type), rdata);
+		(*lines)++;
+	}
+}
+
+static char *primary_update_summary(const dnsd_zdiff *d)
+{
+	char *text = NULL;
+	size_t len = 0;
+	unsigned lines = 0;
+	FILE *f = open_memstream(&text, &len);
+
+	if (f == NULL)
+		fatalx("out of memory");
+	fprintf(f, "serial %u -> %u\n", dnsd_zdiff_from_serial(d),
+	        dnsd_zdiff_to_serial(d));
+	primary_summary_rrs(f, d, false, &lines);
+	primary_summary_rrs(f, d, true, &lines);
+	size_t all = dnsd_zdiff_deleted(d) + dnsd_zdiff_added(d);
+	if (all > lines)
+		fprintf(f, "  (and %zu more)\n", all - lines);
+	fclose(f);
+	return text;
+}
+
 /* One UPDATE against the zone as the updates before it left it. */
 static void primary_apply_one(struct primary_load *l, struct primary_update *u,
                               struct primary_upzone *ws, size_t *nws,
@@ -1081,6 +1127,7 @@ static void primary_apply_one(struct primary_load *l, struct primary_update *u,
 			l->diffs = da;
 			memcpy(da[l->ndiffs].origin, z->origin,
 			       dnsd_name_len(z->origin));
+			u->summary = primary_update_summary(res.diff);
 			da[l->ndiffs++].d = res.diff;
 			res.diff = NULL;
 			z->changed = true;
@@ -1138,8 +1185,10 @@ static char *primary_update_message(struct primary_load *l)
 				continue;
 			log_zone(u->zone, zone, sizeof(zone));
 			log_name(u->key, key, sizeof(key));
-			fprintf(f, "UPDATE zone %s key %s%s%s\n", zone, key,
-			        u->reason[0] ? ": " : "", u->reason);
+			fprintf(f, "UPDATE zone %s key %s: %s", zone, key,
+			        u->summary ? u->summary : "\n");
+			if (u->reason[0])
+				fprintf(f, "  (%s)\n", u->reason);
 		}
 	fprintf(f, "\n");
 	for (int k = 0; k < 2; k++)
@@ -1515,6 +1564,7 @@ static void primary_updates_done(struct primary *p, struct primary_load *l)
 		dnsd_deferred_answer(d, buf, n, sizeof(buf));
 		atomic_fetch_sub(&p->upd_pending, 1);
 		free(u->wire);
+		free(u->summary);
 		free(u);
 	}
 	if (l->committed) {
@@ -1532,6 +1582,7 @@ static void primary_update_free(struct primary_update *u)
 		struct primary_update *next = u->next;
 		dnsd_deferred_free(u->d);
 		free(u->wire);
+		free(u->summary);
 		free(u);
 		u = next;
 	}

@@ -17,6 +17,21 @@ check "demo: the round trip has six lines" [ "$(wc -l <"$tmp/try")" -eq 6 ]
 if (set -e; . "$tmp/try") >"$tmp/try.out" 2>&1; then ok "demo: round trip ran"; else bad "demo: round trip ran: $(cat "$tmp/try.out")"; fi
 check "demo: the new record is served" wait_answer $PORT 192.0.2.77 demo.example.org A
 check "demo: the pull was logged" has "$tmp/log" 'pull: .* zone example.org serial 2024010101 -> 2024010102'
+# the dynamic UPDATE lines, as printed
+need nsupdate
+grep -E '^  (printf .*nsupdate|git -C .*log)' "$tmp/out" | sed 's/^  //' >"$tmp/upd"
+check "demo: the UPDATE has two lines" [ "$(wc -l <"$tmp/upd")" -eq 2 ]
+if (set -e; . <(head -1 "$tmp/upd")) >"$tmp/upd.out" 2>&1; then ok "demo: nsupdate ran"; else bad "demo: nsupdate ran: $(cat "$tmp/upd.out")"; fi
+check "demo: the updated record is served" wait_answer $PORT 192.0.2.99 dyn.example.org A
+for _ in $(seq 50); do
+	(. <(tail -1 "$tmp/upd")) 2>/dev/null | grep -q 'dyn.example.org' && break
+	sleep 0.1
+done
+(. <(tail -1 "$tmp/upd")) >"$tmp/gitlog" 2>&1
+check "demo: the commit is in the repository by the demo's author ($(head -1 "$tmp/gitlog"))" \
+	grep -q '^dnsd demo: dnsd: 1 dynamic update' "$tmp/gitlog"
+check "demo: it names the key and the change" \
+	bash -c "grep -q 'key personal._update.example.org.: serial 2024010102 -> 2024010103' '$tmp/gitlog' && grep -q '^  + dyn.example.org. 300 A 192.0.2.99' '$tmp/gitlog'"
 unsigned=$(grep 'REFUSED$' "$tmp/out" | sed 's/^  //; s/ *#.*//')
 out=$($unsigned 2>&1)
 check "demo: the unsigned NOTIFY is refused" [ "$out" = REFUSED ]
