@@ -23,12 +23,14 @@
  *      CNAME beside other data and other data beside a CNAME (RRSIG and
  *      NSEC may stand beside a CNAME, as in the zone checks); an SOA
  *      anywhere but the apex, or one whose serial is not greater
- *      (RFC 1982) than the current one; an NS at a wildcard name; the
+ *      (RFC 1982) than the current one; an NS at a wildcard name; a DS
+ *      at the apex (the parent's data, RFC 4034 §5); the
  *      deletion of the apex SOA, of the apex NS RRset, or of the last
  *      apex NS record. Adding a record already present with the same
  *      TTL, or deleting what is not there, is a plain no-op. Adding an
  *      SOA, CNAME or DNAME replaces the record there; adding a record
- *      sets the TTL of its whole RRset to the record's TTL. RDATA is
+ *      sets the TTL of its whole RRset to the record's TTL (a TTL with
+ *      the top bit set is taken as 0, RFC 2181 §8). RDATA is
  *      compared canonically (names in any letter case) throughout.
  *      Deleting every RRset of the apex (class ANY, type ANY) keeps its
  *      SOA and NS;

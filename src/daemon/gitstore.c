@@ -7,12 +7,14 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <ftw.h>
 #include <openssl/x509.h>
 #include <openssl/x509_vfy.h>
 #include <openssl/x509v3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -22,7 +24,9 @@ struct gitstore {
 	gitstore_opts o; /* strings owned */
 	char *ca_bundle; /* the file handed to libgit2, or NULL */
 	git_repository *repo;
-	char *branch; /* known branch, or NULL */
+	char *branch;     /* known branch, or NULL */
+	int lock_fd;      /* flock of the workdir clone (owner), or -1 */
+	char notes[1024]; /* stale locks removed at open */
 };
 
 /* What the callbacks of one connection saw. */
@@ -32,8 +36,9 @@ struct gs_conn {
 	bool auth_failed;
 	bool hostkey_mismatch;
 	bool cert_untrusted;
-	bool push_refused; /* a ref the remote refused */
-	char offered[64];  /* the host key the server offered */
+	bool push_refused;     /* a ref the remote refused */
+	char push_status[256]; /* the remote's word for it */
+	char offered[64];      /* the host key the server offered */
 };
 
 static char *gs_dup(const char *s)
@@ -58,6 +63,10 @@ const char *gitstore_err_name(int err)
 		return "branch missing";
 	case GITSTORE_REJECTED:
 		return "push rejected";
+	case GITSTORE_REFUSED:
+		return "push refused";
+	case GITSTORE_BUSY:
+		return "workdir in use";
 	default:
 		return "local repository failed";
 	}
@@ -140,6 +149,105 @@ static char *gs_local_branch(git_repository *repo)
 	return b;
 }
 
+/* ---- owning the clone ------------------------------------------------- */
+
+/* The clone's lock files (NAME.lock, as git and libgit2 write them) are
+ * stale once dnsd holds the workdir's flock: only the owner writes the
+ * clone, so a lock file there is what a kill -9 left behind, and it
+ * would stop every commit, fetch or push until removed. */
+static gitstore *gs_sweeping; /* nftw has no context argument */
+
+static void gs_note(gitstore *g, const char *what, const char *path)
+{
+	size_t n = strlen(g->notes);
+	snprintf(g->notes + n, sizeof(g->notes) - n, "%s%s %s", n ? "; " : "",
+	         what, path);
+}
+
+static int gs_sweep_cb(const char *path, const struct stat *st, int flag,
+                       struct FTW *ftw)
+{
+	size_t n = strlen(path);
+	(void)st;
+	(void)ftw;
+	if (flag == FTW_F && n > 5 && strcmp(path + n - 5, ".lock") == 0 &&
+	    unlink(path) == 0)
+		gs_note(gs_sweeping, "removed the stale lock", path);
+	return 0;
+}
+
+/* The ref lock a local-path push left in the remote when dnsd was
+ * killed during it (libgit2 pushes to a path in-process): removed when
+ * the marker written before that push is older than the lock. */
+static void gs_sweep_remote(gitstore *g)
+{
+	char marker[4200], lock[4200];
+	struct stat ms, ls;
+	FILE *f;
+
+	snprintf(marker, sizeof(marker), "%s/dnsd-push", g->o.dir);
+	if ((f = fopen(marker, "re")) == NULL)
+		return;
+	bool got = fgets(lock, sizeof(lock), f) != NULL;
+	fclose(f);
+	lock[strcspn(lock, "\n")] = 0;
+	if (got && stat(marker, &ms) == 0 && stat(lock, &ls) == 0 &&
+	    ls.st_mtime >= ms.st_mtime && unlink(lock) == 0)
+		gs_note(g, "removed the ref lock a killed push left in", lock);
+	unlink(marker);
+}
+
+static int gs_own(gitstore *g, char *err, size_t cap)
+{
+	char path[4200];
+
+	/* the directories down to the clone, as libgit2 would make them */
+	snprintf(path, sizeof(path), "%s", g->o.dir);
+	for (char *c = path + 1; *c; c++)
+		if (*c == '/') {
+			*c = 0;
+			(void)mkdir(path, 0700);
+			*c = '/';
+		}
+	if (mkdir(g->o.dir, 0700) != 0 && errno != EEXIST) {
+		snprintf(err, cap, "workdir clone %s: %s", g->o.dir,
+		         strerror(errno));
+		return GITSTORE_LOCAL;
+	}
+	snprintf(path, sizeof(path), "%s/dnsd.lock", g->o.dir);
+	g->lock_fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	if (g->lock_fd < 0) {
+		snprintf(err, cap, "workdir clone %s: %s", path,
+		         strerror(errno));
+		return GITSTORE_LOCAL;
+	}
+	if (flock(g->lock_fd, LOCK_EX | LOCK_NB) != 0) {
+		snprintf(err, cap,
+		         "workdir clone %s is in use by another dnsd "
+		         "(flock of %s)",
+		         g->o.dir, path);
+		return GITSTORE_BUSY;
+	}
+	gs_sweeping = g;
+	snprintf(path, sizeof(path), "%s/refs", g->o.dir);
+	(void)nftw(path, gs_sweep_cb, 16, FTW_PHYS);
+	static const char *const top[] = {"HEAD", "packed-refs", "config",
+	                                  "shallow", "FETCH_HEAD"};
+	for (size_t i = 0; i < sizeof(top) / sizeof(top[0]); i++) {
+		snprintf(path, sizeof(path), "%s/%s.lock", g->o.dir, top[i]);
+		if (unlink(path) == 0)
+			gs_note(g, "removed the stale lock", path);
+	}
+	gs_sweeping = NULL;
+	gs_sweep_remote(g);
+	return 0;
+}
+
+const char *gitstore_notes(const gitstore *g)
+{
+	return g->notes[0] ? g->notes : NULL;
+}
+
 int gitstore_open(const gitstore_opts *o, gitstore **out, char *err, size_t cap)
 {
 	gitstore *g = calloc(1, sizeof(*g));
@@ -157,6 +265,10 @@ int gitstore_open(const gitstore_opts *o, gitstore **out, char *err, size_t cap)
 	g->o.host_key = gs_dup(o->host_key);
 	g->o.ca_file = gs_dup(o->ca_file);
 	g->o.dir = gs_dup(o->dir);
+	g->lock_fd = -1;
+	if (o->owner && (rc = gs_own(g, err, cap)) < 0)
+		goto fail;
+	rc = GITSTORE_LOCAL;
 	if (git_repository_open_bare(&g->repo, o->dir) != 0) {
 		git_repository_init_options io;
 		git_repository_init_options_init(
@@ -202,6 +314,8 @@ void gitstore_close(gitstore *g)
 {
 	if (g == NULL)
 		return;
+	if (g->lock_fd >= 0)
+		close(g->lock_fd); /* and the flock with it */
 	git_repository_free(g->repo);
 	free((char *)g->o.url);
 	free((char *)g->o.branch);
@@ -825,8 +939,12 @@ size_t gitstore_ahead(gitstore *g)
 /* A ref the remote refused (non-fast-forward). */
 static int gs_push_ref(const char *refname, const char *status, void *data)
 {
-	if (status != NULL)
-		((struct gs_conn *)data)->push_refused = true;
+	struct gs_conn *c = data;
+	if (status != NULL && !c->push_refused) {
+		c->push_refused = true;
+		snprintf(c->push_status, sizeof(c->push_status), "%s: %s",
+		         refname, status);
+	}
 	return 0;
 }
 
@@ -847,6 +965,38 @@ static int gs_kept_cb(const char *name, void *payload)
 		return -1;
 	k->n++;
 	return 0;
+}
+
+/* Before a push to a path (libgit2 writes the remote's ref lock
+ * in-process): the marker naming that lock, for gs_sweep_remote after a
+ * kill -9 during the push. */
+static bool gs_mark_local_push(gitstore *g, char *marker, size_t cap)
+{
+	const char *url = g->o.url, *path = NULL;
+	char lock[4200], refs[4200];
+	struct stat st;
+
+	if (strncmp(url, "file://", 7) == 0)
+		path = url + 7;
+	else if (strstr(url, "://") == NULL &&
+	         (url[0] == '/' || url[0] == '.' || strchr(url, ':') == NULL))
+		path = url;
+	if (path == NULL || g->lock_fd < 0)
+		return false;
+	snprintf(refs, sizeof(refs), "%s/refs", path);
+	if (stat(refs, &st) == 0)
+		snprintf(lock, sizeof(lock), "%s/refs/heads/%s.lock", path,
+		         g->branch);
+	else
+		snprintf(lock, sizeof(lock), "%s/.git/refs/heads/%s.lock", path,
+		         g->branch);
+	snprintf(marker, cap, "%s/dnsd-push", g->o.dir);
+	FILE *f = fopen(marker, "we");
+	if (f == NULL)
+		return false;
+	fprintf(f, "%s\n", lock);
+	fclose(f);
+	return true;
 }
 
 int gitstore_push(gitstore *g, char *err, size_t cap)
@@ -889,19 +1039,28 @@ int gitstore_push(gitstore *g, char *err, size_t cap)
 		specs[nspecs++] = sp;
 	}
 	git_strarray refspecs = {specs, nspecs};
+	char marker[4200];
+	bool marked = gs_mark_local_push(g, marker, sizeof(marker));
 	int r = git_remote_push(remote, &refspecs, &po);
+	if (marked)
+		unlink(marker);
 	if (r != 0 || c.push_refused) {
-		const char *m = gs_lasterr();
-		/* the local transport says so in its own words */
-		if (c.push_refused || strstr(m, "fast-forward") != NULL ||
+		/* the remote's status of a ref, or the local transport's
+		 * error, in their own words */
+		const char *m = c.push_refused ? c.push_status : gs_lasterr();
+		if (strstr(m, "fast-forward") != NULL ||
 		    strstr(m, "fastforward") != NULL ||
+		    strstr(m, "fetch first") != NULL ||
 		    strstr(m, "not present locally") != NULL) {
 			snprintf(err, cap,
 			         "git-remote %s: push rejected, the remote has "
 			         "moved (%s)",
-			         g->o.url,
-			         c.push_refused ? "non-fast-forward" : m);
+			         g->o.url, m);
 			rc = GITSTORE_REJECTED;
+		} else if (c.push_refused) {
+			snprintf(err, cap, "git-remote %s: push refused (%s)",
+			         g->o.url, m);
+			rc = GITSTORE_REFUSED;
 		} else {
 			rc = gs_classify(&c, r, err, cap);
 		}

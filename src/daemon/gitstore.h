@@ -36,6 +36,8 @@ enum gitstore_err {
 	GITSTORE_BRANCH = -5,      /* the branch is not on the remote */
 	GITSTORE_LOCAL = -6,       /* the local repository failed */
 	GITSTORE_REJECTED = -7,    /* push: the remote moved meanwhile */
+	GITSTORE_REFUSED = -8,     /* push: the remote refused it otherwise */
+	GITSTORE_BUSY = -9,        /* the clone is another dnsd's */
 };
 
 typedef struct gitstore_opts {
@@ -45,6 +47,11 @@ typedef struct gitstore_opts {
 	const char *host_key; /* "SHA256:...", or NULL */
 	const char *ca_file;  /* extra CA bundle, or NULL */
 	const char *dir;      /* the bare repository (WORKDIR/git) */
+	bool owner;           /* the daemon: takes the clone's flock (held
+	                         until close; GITSTORE_BUSY when another
+	                         process has it) and removes the lock files
+	                         a kill -9 left in it, and the ref lock a
+	                         killed push to a path left in the remote */
 } gitstore_opts;
 
 /* Opens the clone in o->dir, or makes an empty one (no commit yet).
@@ -52,6 +59,9 @@ typedef struct gitstore_opts {
 int gitstore_open(const gitstore_opts *o, gitstore **out, char *err,
                   size_t cap);
 void gitstore_close(gitstore *g);
+/* What the owner's open cleaned up ("removed the stale lock PATH; ..."),
+ * for the log; NULL when nothing. */
+const char *gitstore_notes(const gitstore *g);
 
 git_repository *gitstore_repo(gitstore *g);
 /* The branch, once known (from the config, the local clone or the

@@ -1763,7 +1763,7 @@ static struct primary_load *primary_load_new(const dnsd_config *cfg, bool check)
 
 /* ---- the git source --------------------------------------------------- */
 
-static int primary_git_open(const dnsd_config *cfg, const char *dir,
+static int primary_git_open(const dnsd_config *cfg, const char *dir, bool owner,
                             gitstore **g, char *err, size_t cap)
 {
 	gitstore_opts o = {.url = cfg->git_remote,
@@ -1771,7 +1771,8 @@ static int primary_git_open(const dnsd_config *cfg, const char *dir,
 	                   .ssh_key = cfg->git_ssh_key,
 	                   .host_key = cfg->git_ssh_host_key,
 	                   .ca_file = cfg->git_ca_file,
-	                   .dir = dir};
+	                   .dir = dir,
+	                   .owner = owner};
 	return gitstore_open(&o, g, err, cap);
 }
 
@@ -2218,7 +2219,7 @@ static int primary_check_git(const dnsd_config *cfg, struct primary_load *l)
 		if (asprintf(&dir, "%s/git", tmp) < 0)
 			fatalx("out of memory");
 	}
-	if (primary_git_open(cfg, dir, &l->g, err, sizeof(err)) < 0) {
+	if (primary_git_open(cfg, dir, false, &l->g, err, sizeof(err)) < 0) {
 		fprintf(stderr, "error: %s\n", err);
 		rc = -1;
 		goto out;
@@ -2306,13 +2307,16 @@ static int primary_start_git(struct primary *p)
 	const dnsd_config *cfg = p->s->cfg;
 	char err[1024];
 	char *dir = primary_git_dir(cfg);
-	int r = primary_git_open(cfg, dir, &p->g, err, sizeof(err));
+	int r = primary_git_open(cfg, dir, true, &p->g, err, sizeof(err));
 
 	if (r < 0) {
 		log_error("%s", err);
 		free(dir);
 		return -1;
 	}
+	if (gitstore_notes(p->g) != NULL)
+		log_warnx("git: after an unclean stop: %s",
+		          gitstore_notes(p->g));
 	p->pull_ev = event_new(p->s->base, -1, 0, primary_pull_cb, p);
 	p->retry = evtimer_new(p->s->base, primary_retry_cb, p);
 	p->poll = evtimer_new(p->s->base, primary_poll_cb, p);

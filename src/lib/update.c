@@ -491,6 +491,12 @@ static bool add_ignored(up_ctx *c, up_name *e, const dnsd_rr *rr)
 		ignore(c, "add %s ignored: NS at a wildcard", what);
 		return true;
 	}
+	/* The DS of a zone is the parent's data (RFC 4034 §5), which the
+	 * answer engine gives the parent side too (answer.c zone_for). */
+	if (rr->type == DNSD_TYPE_DS && is_apex(c, e)) {
+		ignore(c, "add %s ignored: DS at the zone apex", what);
+		return true;
+	}
 	if (rr->type == DNSD_TYPE_SOA) {
 		const up_set *s = set_find(e, DNSD_TYPE_SOA);
 		if (!s || !is_apex(c, e)) {
@@ -512,14 +518,17 @@ static int up_add(up_ctx *c, up_name *e, const dnsd_rr *rr)
 {
 	if (add_ignored(c, e, rr))
 		return 0;
-	up_set *s = set_get(c, e, rr->type, rr->ttl);
+	/* RFC 2181 §8: a TTL with the top bit set is taken as 0 (a zone
+	 * file could not hold it either) */
+	uint32_t ttl = rr->ttl & 0x80000000u ? 0 : rr->ttl;
+	up_set *s = set_get(c, e, rr->type, ttl);
 	if (!s)
 		return c->err;
 	long i = set_index(s, rr->rdata, rr->rdlen);
-	if (i >= 0 && s->ttl == rr->ttl)
+	if (i >= 0 && s->ttl == ttl)
 		return 0; /* already there */
 	e->dirty = true;
-	s->ttl = rr->ttl;
+	s->ttl = ttl;
 	if (rr->type == DNSD_TYPE_SOA)
 		c->soa_raised = true;
 	if (i >= 0)

@@ -203,6 +203,17 @@ check "every acknowledged update on main or the conflict branch" \
 	bash -c "git -C '$R' show main:example.org | grep -c '^\(a1\|n1\|k1\) ' | grep -qx 3"
 check "no UPDATE twice on main" \
 	[ "$(git -C "$R" log -p main -- example.org | grep -c '^+\(a1\|n1\|k1\) ')" -eq 3 ]
+# A second dnsd on the same workdir is turned away, the first unharmed.
+sed "s/^listen .*/listen 127.0.0.1:$((PORT + 1))/" "$tmp/dnsd.conf" >"$tmp/second.conf"
+"$DNSD" -c "$tmp/second.conf" 2>"$tmp/second.log" &
+second=$!
+pids+=("$second")
+for _ in $(seq 50); do kill -0 $second 2>/dev/null || break; sleep 0.1; done
+wait $second
+st=$?
+check "a second dnsd on the workdir exits with an error ($st)" [ "$st" -ne 0 ]
+check "it says the workdir is in use" grep -q 'is in use by another dnsd' "$tmp/second.log"
+check "the first still serves" wait_answer $PORT 192.0.2.41 k1.example.org A
 kill "$pid"
 wait "$pid"
 rc=$?

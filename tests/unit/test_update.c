@@ -653,6 +653,15 @@ static void test_duplicate_and_ttl(void)
 	CHECK_INT(ttl(res.zone, "n.example.org.", "A"), 120);
 	CHECK_INT(count(res.zone, "n.example.org.", "A"), 2);
 
+	msg("example.org."); /* RFC 2181 §8: the top bit set is TTL 0 */
+	ADD("msb.example.org.", 0x80000010u, "A", "192.0.2.1");
+	CHECK_INT(run(z), DNSD_RCODE_NOERROR);
+	CHECK_INT(ttl(res.zone, "msb.example.org.", "A"), 0);
+	msg("example.org."); /* ... also for a record already there */
+	ADD("www.example.org.", 0xffffffffu, "A", "192.0.2.10");
+	CHECK_INT(run(z), DNSD_RCODE_NOERROR);
+	CHECK_INT(ttl(res.zone, "www.example.org.", "A"), 0);
+
 	msg("example.org."); /* added then deleted: no change at all */
 	ADD("tmp.example.org.", 60, "A", "192.0.2.1");
 	DEL_RR("tmp.example.org.", "A", "192.0.2.1");
@@ -803,6 +812,24 @@ static void test_ns(void)
 	CHECK_INT(run(z), DNSD_RCODE_NOERROR);
 	CHECK(res.zone == NULL);
 	CHECK_INT(res.ignored, 1);
+
+	msg("example.org."); /* DS at the apex: the parent's, ignored */
+	ADD("example.org.", 3600, "DS",
+	    "12345 13 2 "
+	    "0000000000000000000000000000000000000000000000000000000000000000");
+	CHECK_INT(run(z), DNSD_RCODE_NOERROR);
+	CHECK(res.zone == NULL);
+	CHECK_INT(res.ignored, 1);
+	CHECK(has_reason("DS at the zone apex"));
+
+	msg("example.org."); /* DS at a delegation: taken */
+	ADD("sub.example.org.", 3600, "NS", "ns.sub.example.org.");
+	ADD("sub.example.org.", 3600, "DS",
+	    "12345 13 2 "
+	    "0000000000000000000000000000000000000000000000000000000000000000");
+	CHECK_INT(run(z), DNSD_RCODE_NOERROR);
+	CHECK_INT(res.ignored, 0);
+	CHECK_INT(count(res.zone, "sub.example.org.", "DS"), 1);
 
 	msg("example.org."); /* an apex NS */
 	ADD("example.org.", 3600, "NS", "ns3.example.org.");
