@@ -147,6 +147,7 @@ struct primary_load {
 	git_oid local;
 	struct primary_update *replay;
 	bool committed;
+	bool kept;         /* conflict branches made: they wait to be pushed */
 	bool store_loaded; /* l->ks was filled: publish swaps it in */
 	/* push after the rest; its result and what still waits */
 	bool push;
@@ -1453,6 +1454,7 @@ static void primary_replay_report(struct primary_load *l)
 			    git_oid_equal(&v->from, &u->from))
 				prev = branch;
 		primary_conflict(l, u, prev, branch, sizeof(branch));
+		l->kept = true;
 	}
 }
 
@@ -1567,7 +1569,7 @@ static void primary_updates_done(struct primary *p, struct primary_load *l)
 		free(u->summary);
 		free(u);
 	}
-	if (l->committed) {
+	if (l->committed || l->kept) {
 		if (p->unpushed_since == 0)
 			p->unpushed_since = primary_now();
 		/* while the remote fails, the retry timer pushes */
@@ -1931,6 +1933,12 @@ static void primary_job_fetched(struct primary *p, struct primary_load *l)
 	p->backoff = 0;
 	p->last_err = 0;
 	evtimer_del(p->retry);
+	/* the remote answers again: what waits is pushed now, not when the
+	 * push retry's backoff runs out */
+	if ((l->pr.ahead || l->replaying) && !l->push && p->push_backoff > 0) {
+		evtimer_del(p->push_retry);
+		p->push_wanted = true;
+	}
 	if (l->same)
 		log_debug("pull: up to date at %s (fetch %.2f s)",
 		          l->commit_hex, l->fetch_s);
