@@ -77,6 +77,12 @@ once the change is committed, serves it, and pushes the commit:
   dig @127.0.0.1 -p $port dyn.example.org A +short       # 192.0.2.99
   git -C $dir/zones.git log -1 --format='%an: %s%n%b' main
 
+dnsd-update is the dynamic-DNS client: NAME's A and AAAA records become
+these addresses (add, delete, replace and --prereq do the rest):
+
+  $tools/dnsd-update 127.0.0.1:$port --key $key home.example.org 192.0.2.123 2001:db8::123
+  dig @127.0.0.1 -p $port home.example.org AAAA +short   # 2001:db8::123
+
 An unsigned NOTIFY is refused and pulls nothing:
 
   $tools/dnsd-notify 127.0.0.1:$port example.org        # REFUSED

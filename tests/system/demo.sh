@@ -32,6 +32,10 @@ check "demo: the commit is in the repository by the demo's author ($(head -1 "$t
 	grep -q '^dnsd demo: dnsd: 1 dynamic update' "$tmp/gitlog"
 check "demo: it names the key and the change" \
 	bash -c "grep -q 'key personal._update.example.org.: serial 2024010102 -> 2024010103' '$tmp/gitlog' && grep -q '^  + dyn.example.org. 300 A 192.0.2.99' '$tmp/gitlog'"
+ddns=$(grep -E '^  .*dnsd-update ' "$tmp/out" | sed 's/^  //')
+out=$($ddns 2>&1)
+check "demo: dnsd-update ran ($out)" [ "$out" = NOERROR ]
+check "demo: its addresses are served" wait_answer $PORT 2001:db8::123 home.example.org AAAA
 unsigned=$(grep 'REFUSED$' "$tmp/out" | sed 's/^  //; s/ *#.*//')
 out=$($unsigned 2>&1)
 check "demo: the unsigned NOTIFY is refused" [ "$out" = REFUSED ]
