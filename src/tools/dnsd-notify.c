@@ -27,10 +27,8 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <getopt.h>
-#include <netdb.h>
 #include <openssl/rand.h>
 #include <poll.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -38,6 +36,8 @@
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
+
+#include "toolnet.h"
 
 #define NOTIFY_TRIES       3
 #define NOTIFY_WAIT_MS     2000
@@ -93,9 +93,7 @@ static const struct option long_opts[] = {
 };
 
 struct notify {
-	struct sockaddr_storage addr;
-	socklen_t addrlen;
-	char server[300];      /* as given, for messages */
+	struct tool_server srv;
 	const char *zone_text; /* as given, for messages */
 	uint8_t zone[DNSD_NAME_MAX];
 	bool have_serial;
@@ -106,63 +104,10 @@ struct notify {
 	dnsd_key key;
 };
 
-static void warnx(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-
-static void warnx(const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	fputs("dnsd-notify: ", stderr);
-	vfprintf(stderr, fmt, ap);
-	fputc('\n', stderr);
-	va_end(ap);
-}
-
 static int usage_error(const char *msg)
 {
 	fprintf(stderr, "dnsd-notify: %s\n%s", msg, usage_text);
 	return 2;
-}
-
-/* SERVER[:PORT], [V6]:PORT, V6, or a host name. */
-static int parse_server(struct notify *n, const char *s)
-{
-	char host[256];
-	const char *port = "53";
-	const char *c;
-
-	snprintf(n->server, sizeof n->server, "%s", s);
-	if (s[0] == '[') {
-		const char *e = strchr(s, ']');
-		if (!e || (e[1] != 0 && e[1] != ':') ||
-		    (size_t)(e - s - 1) >= sizeof host)
-			return -1;
-		memcpy(host, s + 1, (size_t)(e - s - 1));
-		host[e - s - 1] = 0;
-		if (e[1] == ':')
-			port = e + 2;
-	} else if ((c = strchr(s, ':')) && !strchr(c + 1, ':')) {
-		if ((size_t)(c - s) >= sizeof host)
-			return -1;
-		memcpy(host, s, (size_t)(c - s));
-		host[c - s] = 0;
-		port = c + 1;
-	} else {
-		if (strlen(s) >= sizeof host)
-			return -1;
-		strcpy(host, s); /* a host name, IPv4, or a bare IPv6 */
-	}
-	char *end;
-	long p = strtol(port, &end, 10);
-	if (*port == 0 || *end != 0 || p < 1 || p > 65535)
-		return -1;
-	struct addrinfo hints = {.ai_socktype = SOCK_DGRAM}, *res;
-	if (getaddrinfo(host, port, &hints, &res) != 0)
-		return -1;
-	memcpy(&n->addr, res->ai_addr, res->ai_addrlen);
-	n->addrlen = res->ai_addrlen;
-	freeaddrinfo(res);
-	return 0;
 }
 
 /* The key of FILE that may notify zone, else its first. */
@@ -174,28 +119,19 @@ static int load_key_file(struct notify *n, const char *path)
 		return -1;
 	int r = dnsd_keystore_load_file(ks, path, err, sizeof err);
 	if (r < 0) {
-		warnx("%s", err);
+		tool_warnx("%s", err);
 		dnsd_keystore_free(ks);
 		return -1;
 	}
-	size_t count = dnsd_keystore_count(ks), pick = 0;
-	uint8_t name[DNSD_NAME_MAX];
-	if (count == 0) {
-		warnx("%s: no key in the file", path);
+	if (dnsd_keystore_count(ks) == 0) {
+		tool_warnx("%s: no key in the file", path);
 		dnsd_keystore_free(ks);
 		return -1;
 	}
-	for (size_t i = 0; i < count; i++)
-		if (dnsd_keystore_name_at(ks, i, name) == 0 &&
-		    dnsd_key_allows(name, DNSD_KEY_OP_NOTIFY, n->zone)) {
-			pick = i;
-			break;
-		}
-	dnsd_keystore_name_at(ks, pick, name);
-	r = dnsd_keystore_get(ks, name, &n->key);
+	r = tool_key_pick(ks, DNSD_KEY_OP_NOTIFY, n->zone, &n->key);
 	dnsd_keystore_free(ks);
 	n->have_key = r == 0;
-	return r == 0 ? 0 : -1;
+	return r;
 }
 
 /* Starts a message for ZONE's SOA with a random ID; -1 when there is no
@@ -261,45 +197,6 @@ static int build_soa(struct notify *n, dnsd_tsig_ctx *c, uint8_t *buf,
 	return finish(n, c, &b, buf, cap);
 }
 
-/* Milliseconds left until deadline (CLOCK_MONOTONIC). */
-static int ms_left(const struct timespec *deadline)
-{
-	struct timespec now;
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	long ms = (deadline->tv_sec - now.tv_sec) * 1000 +
-	          (deadline->tv_nsec - now.tv_nsec) / 1000000;
-	return ms < 0 ? 0 : (int)ms;
-}
-
-static void deadline_in(struct timespec *d, int ms)
-{
-	clock_gettime(CLOCK_MONOTONIC, d);
-	d->tv_sec += ms / 1000;
-	d->tv_nsec += (long)(ms % 1000) * 1000000;
-	if (d->tv_nsec >= 1000000000) {
-		d->tv_sec++;
-		d->tv_nsec -= 1000000000;
-	}
-}
-
-/* True when resp answers req: same ID, QR, opcode, question. */
-static bool answers(const uint8_t *req, size_t qlen, const uint8_t *resp,
-                    size_t rlen)
-{
-	dnsd_query a, b;
-	if (dnsd_query_parse(req, qlen, &a) < 0 ||
-	    dnsd_hdr_parse(resp, rlen, &b.hdr) < 0)
-		return false;
-	if (b.hdr.id != a.hdr.id || !(b.hdr.flags & DNSD_FLAG_QR) ||
-	    DNSD_OPCODE(b.hdr.flags) != DNSD_OPCODE(a.hdr.flags))
-		return false;
-	/* an answer without a question (FORMERR from some servers) is
-	 * still an answer */
-	if (dnsd_query_parse(resp, rlen, &b) < 0 || b.hdr.qdcount == 0)
-		return true;
-	return b.qtype == a.qtype && dnsd_name_equal(b.qname, a.qname);
-}
-
 static bool same_peer(const struct sockaddr_storage *a,
                       const struct sockaddr_storage *b)
 {
@@ -324,7 +221,7 @@ static int recv_answer(int fd, const struct notify *n, const uint8_t *req,
 {
 	for (;;) {
 		struct pollfd p = {.fd = fd, .events = POLLIN};
-		int left = ms_left(dl);
+		int left = tool_ms_left(dl);
 		if (left == 0 || poll(&p, 1, left) <= 0)
 			return 0;
 		struct sockaddr_storage from;
@@ -333,8 +230,8 @@ static int recv_answer(int fd, const struct notify *n, const uint8_t *req,
 		    recvfrom(fd, resp, cap, 0, (struct sockaddr *)&from, &fl);
 		if (r < 0)
 			return 0; /* ICMP unreachable: the next try */
-		if (same_peer(&from, &n->addr) &&
-		    answers(req, qlen, resp, (size_t)r))
+		if (same_peer(&from, &n->srv.addr) &&
+		    tool_answers(req, qlen, resp, (size_t)r))
 			return (int)r;
 	}
 }
@@ -342,13 +239,14 @@ static int recv_answer(int fd, const struct notify *n, const uint8_t *req,
 /* A UDP socket connected to the server, or -1 (said why). */
 static int udp_socket(const struct notify *n)
 {
-	int fd = socket(n->addr.ss_family, SOCK_DGRAM, 0);
+	int fd = socket(n->srv.addr.ss_family, SOCK_DGRAM, 0);
 	if (fd < 0) {
-		warnx("socket: %s", strerror(errno));
+		tool_warnx("socket: %s", strerror(errno));
 		return -1;
 	}
-	if (connect(fd, (const struct sockaddr *)&n->addr, n->addrlen) < 0) {
-		warnx("%s: %s", n->server, strerror(errno));
+	if (connect(fd, (const struct sockaddr *)&n->srv.addr, n->srv.addrlen) <
+	    0) {
+		tool_warnx("%s: %s", n->srv.name, strerror(errno));
 		close(fd);
 		return -1;
 	}
@@ -371,9 +269,9 @@ static int over_udp(struct notify *n, dnsd_tsig_ctx *c, uint8_t *resp,
 			return -1;
 		}
 		if (send(fd, req, (size_t)qlen, 0) < 0)
-			warnx("%s: %s", n->server, strerror(errno));
+			tool_warnx("%s: %s", n->srv.name, strerror(errno));
 		struct timespec dl;
-		deadline_in(&dl, NOTIFY_WAIT_MS);
+		tool_deadline_in(&dl, NOTIFY_WAIT_MS);
 		int r = recv_answer(fd, n, req, (size_t)qlen, resp, cap, &dl);
 		if (r > 0) {
 			close(fd);
@@ -390,7 +288,7 @@ static bool io_full(int fd, uint8_t *buf, size_t len, bool wr,
 	size_t done = 0;
 	while (done < len) {
 		struct pollfd p = {.fd = fd, .events = wr ? POLLOUT : POLLIN};
-		int left = ms_left(dl);
+		int left = tool_ms_left(dl);
 		if (left == 0 || poll(&p, 1, left) <= 0)
 			return false;
 		ssize_t r = wr ? write(fd, buf + done, len - done)
@@ -411,15 +309,15 @@ static int over_tcp(struct notify *n, dnsd_tsig_ctx *c, uint8_t *resp,
 		return -1;
 	req[0] = (uint8_t)(qlen >> 8);
 	req[1] = (uint8_t)qlen;
-	int fd = socket(n->addr.ss_family, SOCK_STREAM, 0);
+	int fd = socket(n->srv.addr.ss_family, SOCK_STREAM, 0);
 	if (fd < 0) {
-		warnx("socket: %s", strerror(errno));
+		tool_warnx("socket: %s", strerror(errno));
 		return -1;
 	}
 	struct timespec dl;
-	deadline_in(&dl, NOTIFY_TCP_WAIT_MS);
-	if (connect(fd, (struct sockaddr *)&n->addr, n->addrlen) < 0) {
-		warnx("%s: TCP: %s", n->server, strerror(errno));
+	tool_deadline_in(&dl, NOTIFY_TCP_WAIT_MS);
+	if (connect(fd, (struct sockaddr *)&n->srv.addr, n->srv.addrlen) < 0) {
+		tool_warnx("%s: TCP: %s", n->srv.name, strerror(errno));
 		close(fd);
 		return -1;
 	}
@@ -429,53 +327,11 @@ static int over_tcp(struct notify *n, dnsd_tsig_ctx *c, uint8_t *resp,
 	    io_full(fd, l, 2, false, &dl)) {
 		size_t rl = (size_t)l[0] << 8 | l[1];
 		if (rl <= cap && io_full(fd, resp, rl, false, &dl) &&
-		    answers(req + 2, (size_t)qlen, resp, rl))
+		    tool_answers(req + 2, (size_t)qlen, resp, rl))
 			r = (int)rl;
 	}
 	close(fd);
 	return r;
-}
-
-/* Judges the answer: prints the RCODE; the exit status. */
-static int judge(struct notify *n, dnsd_tsig_ctx *c, const uint8_t *resp,
-                 size_t len)
-{
-	dnsd_hdr h;
-	dnsd_hdr_parse(resp, len, &h);
-	int rcode = DNSD_RCODE(h.flags);
-	const char *rname = dnsd_tsig_error_name((uint16_t)rcode);
-	if (!n->have_key) {
-		printf("%s\n", rname);
-		return rcode == DNSD_RCODE_NOERROR ? 0 : 1;
-	}
-	dnsd_query q;
-	dnsd_tsig_rr t;
-	if (dnsd_query_parse(resp, len, &q) < 0 || q.tsig_offset == 0 ||
-	    dnsd_tsig_rr_parse(resp, len, q.tsig_offset, &t) < 0) {
-		warnx("%s: the answer (%s) is not signed", n->server, rname);
-		return 1;
-	}
-	int r = dnsd_tsig_verify_response(c, resp, len, (uint64_t)time(NULL));
-	if (r < 0) {
-		/* the server's own unsigned refusal (BADKEY, BADSIG) is an
-		 * answer; anything else is a reply we cannot trust */
-		if (t.mac_len == 0 && rcode == DNSD_RCODE_NOTAUTH && t.error) {
-			printf("%s (%s)\n", rname,
-			       dnsd_tsig_error_name(t.error));
-			return 1;
-		}
-		warnx("%s: the answer (%s) failed TSIG verification: %s",
-		      n->server, rname,
-		      r == DNSD_EMALFORM ? "malformed"
-		                         : dnsd_tsig_error_name(c->error));
-		return 1;
-	}
-	if (c->error) {
-		printf("%s (%s)\n", rname, dnsd_tsig_error_name(c->error));
-		return 1;
-	}
-	printf("%s\n", rname);
-	return rcode == DNSD_RCODE_NOERROR ? 0 : 1;
 }
 
 /* ---- --wait --------------------------------------------------------- */
@@ -497,9 +353,10 @@ static int zone_file_serial(struct notify *n, const char *path)
 	int r = dnsd_zone_load(path, &o, NULL, &z);
 	if (r < 0) {
 		if (r == DNSD_ESYNTAX || r == DNSD_EZONE)
-			warnx("%s: not a valid zone %s", path, n->zone_text);
+			tool_warnx("%s: not a valid zone %s", path,
+			           n->zone_text);
 		else
-			warnx("%s: %s", path, dnsd_strerror(r));
+			tool_warnx("%s: %s", path, dnsd_strerror(r));
 		return -1;
 	}
 	n->serial = dnsd_zone_serial(z);
@@ -602,8 +459,8 @@ static void wait_timed_out(const struct notify *n, const struct seen *s)
 		snprintf(last, sizeof last, "the last answer was %s", s->why);
 	else
 		snprintf(last, sizeof last, "it serves serial %u", s->serial);
-	warnx("%s: zone %s: serial %u not served after %d s: %s", n->server,
-	      n->zone_text, n->serial, n->wait_s, last);
+	tool_warnx("%s: zone %s: serial %u not served after %d s: %s",
+	           n->srv.name, n->zone_text, n->serial, n->wait_s, last);
 }
 
 /* --wait: SOA queries every POLL_MS until the server serves n->serial
@@ -616,9 +473,9 @@ static int wait_serial(struct notify *n, dnsd_tsig_ctx *c)
 	int fd = udp_socket(n);
 	if (fd < 0)
 		return 1;
-	deadline_in(&end, n->wait_s * 1000);
+	tool_deadline_in(&end, n->wait_s * 1000);
 	for (;;) {
-		deadline_in(&next, POLL_MS);
+		tool_deadline_in(&next, POLL_MS);
 		int qlen = build_soa(n, c, req, sizeof req);
 		if (qlen < 0) {
 			close(fd);
@@ -627,8 +484,9 @@ static int wait_serial(struct notify *n, dnsd_tsig_ctx *c)
 		/* a failed send (an ICMP error of the last query) is one
 		 * more query without an answer */
 		(void)send(fd, req, (size_t)qlen, 0);
-		int left = ms_left(&end);
-		deadline_in(&dl, left < POLL_ANSWER_MS ? left : POLL_ANSWER_MS);
+		int left = tool_ms_left(&end);
+		tool_deadline_in(&dl,
+		                 left < POLL_ANSWER_MS ? left : POLL_ANSWER_MS);
 		int len = recv_answer(fd, n, req, (size_t)qlen, resp,
 		                      sizeof resp, &dl);
 		if (len > 0 && soa_serial(n, c, resp, (size_t)len, &s) &&
@@ -637,10 +495,10 @@ static int wait_serial(struct notify *n, dnsd_tsig_ctx *c)
 			close(fd);
 			return 0;
 		}
-		left = ms_left(&end);
+		left = tool_ms_left(&end);
 		if (left == 0)
 			break;
-		int pause = ms_left(&next);
+		int pause = tool_ms_left(&next);
 		poll(NULL, 0, pause < left ? pause : left);
 	}
 	close(fd);
@@ -651,10 +509,8 @@ static int wait_serial(struct notify *n, dnsd_tsig_ctx *c)
 /* --wait's optional SECONDS: 1..WAIT_MAX_S. */
 static int parse_seconds(const char *s, int *out)
 {
-	char *end;
-	errno = 0;
-	long v = strtol(s, &end, 10);
-	if (!*s || *end || errno || v < 1 || v > WAIT_MAX_S)
+	long v;
+	if (tool_parse_range(s, 1, WAIT_MAX_S, &v) < 0)
 		return -1;
 	*out = (int)v;
 	return 0;
@@ -676,6 +532,7 @@ int main(int argc, char **argv)
 	int c;
 	const char *key_text = NULL, *key_file = NULL, *zone_file = NULL;
 
+	tool_setprogname("dnsd-notify");
 	memset(&n, 0, sizeof n);
 	while ((c = getopt_long(argc, argv, "k:s:thV", long_opts, NULL)) !=
 	       -1) {
@@ -741,7 +598,7 @@ int main(int argc, char **argv)
 	if (dnsd_name_from_text(n.zone_text, strlen(n.zone_text), root,
 	                        n.zone) < 0)
 		return usage_error("ZONE is not a valid domain name");
-	if (parse_server(&n, argv[optind]) < 0)
+	if (tool_server_parse(&n.srv, argv[optind]) < 0)
 		return usage_error("SERVER: expected an address or host name, "
 		                   "with :PORT 1..65535 (IPv6 as [::1]:PORT)");
 	if (key_text) {
@@ -773,12 +630,17 @@ int main(int argc, char **argv)
 		len = over_tcp(&n, &tc, resp, sizeof resp);
 	int status;
 	if (len == 0) {
-		warnx("%s: no answer", n.server);
+		tool_warnx("%s: no answer", n.srv.name);
 		status = 1;
 	} else if (len < 0) {
 		status = 1;
 	} else {
-		status = judge(&n, &tc, resp, (size_t)len);
+		/* an answer that cannot be trusted is no better than a
+		 * refusal to a push hook: 1 as well */
+		status = tool_judge(&n.srv, n.have_key, &tc, resp,
+		                    (size_t)len) == TOOL_NOERROR
+		             ? 0
+		             : 1;
 	}
 	if (status == 0 && n.wait_s) {
 		fflush(stdout);

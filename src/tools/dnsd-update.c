@@ -39,7 +39,6 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <getopt.h>
-#include <netdb.h>
 #include <openssl/rand.h>
 #include <poll.h>
 #include <stdarg.h>
@@ -50,6 +49,8 @@
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
+
+#include "toolnet.h"
 
 #define UDP_TRIES         3
 #define UDP_RESEND_MS     2000
@@ -174,9 +175,7 @@ struct rec {
 };
 
 struct update {
-	struct sockaddr_storage addr;
-	socklen_t addrlen;
-	char server[300]; /* as given, for messages */
+	struct tool_server srv;
 	uint8_t zone[DNSD_NAME_MAX];
 	char zone_how[DNSD_NAME_TEXT_MAX + 80]; /* for --verbose */
 	uint32_t ttl;
@@ -194,18 +193,6 @@ struct update {
 	struct rec rec;
 };
 
-static void warnx(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-
-static void warnx(const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	fputs("dnsd-update: ", stderr);
-	vfprintf(stderr, fmt, ap);
-	fputc('\n', stderr);
-	va_end(ap);
-}
-
 static int usage_error(const char *fmt, ...)
     __attribute__((format(printf, 1, 2)));
 
@@ -213,9 +200,7 @@ static int usage_error(const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
-	fputs("dnsd-update: ", stderr);
-	vfprintf(stderr, fmt, ap);
-	fputc('\n', stderr);
+	tool_vwarnx(fmt, ap);
 	va_end(ap);
 	fprintf(stderr, "%s(--help says more)\n", synopsis);
 	return EXIT_USAGE;
@@ -228,49 +213,6 @@ static const char *name_text(const uint8_t *name, char *buf, size_t cap)
 	return buf;
 }
 
-/* ---- the server ---------------------------------------------------- */
-
-/* SERVER[:PORT], [V6]:PORT, V6, or a host name. */
-static int parse_server(struct update *u, const char *s)
-{
-	char host[256];
-	const char *port = "53";
-	const char *c;
-
-	snprintf(u->server, sizeof u->server, "%s", s);
-	if (s[0] == '[') {
-		const char *e = strchr(s, ']');
-		if (!e || (e[1] != 0 && e[1] != ':') ||
-		    (size_t)(e - s - 1) >= sizeof host)
-			return -1;
-		memcpy(host, s + 1, (size_t)(e - s - 1));
-		host[e - s - 1] = 0;
-		if (e[1] == ':')
-			port = e + 2;
-	} else if ((c = strchr(s, ':')) && !strchr(c + 1, ':')) {
-		if ((size_t)(c - s) >= sizeof host)
-			return -1;
-		memcpy(host, s, (size_t)(c - s));
-		host[c - s] = 0;
-		port = c + 1;
-	} else {
-		if (strlen(s) >= sizeof host)
-			return -1;
-		strcpy(host, s); /* a host name, IPv4, or a bare IPv6 */
-	}
-	char *end;
-	long p = strtol(port, &end, 10);
-	if (*port == 0 || *end != 0 || p < 1 || p > 65535)
-		return -1;
-	struct addrinfo hints = {.ai_socktype = SOCK_DGRAM}, *res;
-	if (getaddrinfo(host, port, &hints, &res) != 0)
-		return -1;
-	memcpy(&u->addr, res->ai_addr, res->ai_addrlen);
-	u->addrlen = res->ai_addrlen;
-	freeaddrinfo(res);
-	return 0;
-}
-
 /* ---- records out of the command line ------------------------------- */
 
 /* Appends a record to section sec; the owner must be in the zone. */
@@ -279,9 +221,9 @@ static int add_item(struct update *u, int sec, const char *what,
 {
 	char nb[DNSD_NAME_TEXT_MAX], zb[DNSD_NAME_TEXT_MAX];
 	if (!dnsd_name_is_subdomain(it->owner, u->zone)) {
-		warnx("%s: %s is not in the zone %s", what,
-		      name_text(it->owner, nb, sizeof nb),
-		      name_text(u->zone, zb, sizeof zb));
+		tool_warnx("%s: %s is not in the zone %s", what,
+		           name_text(it->owner, nb, sizeof nb),
+		           name_text(u->zone, zb, sizeof zb));
 		return -1;
 	}
 	struct section *s = &u->sec[sec];
@@ -289,7 +231,7 @@ static int add_item(struct update *u, int sec, const char *what,
 		size_t cap = s->cap ? 2 * s->cap : 8;
 		struct item *n = realloc(s->items, cap * sizeof *n);
 		if (!n) {
-			warnx("out of memory");
+			tool_warnx("out of memory");
 			return -1;
 		}
 		s->items = n;
@@ -303,7 +245,7 @@ static int add_item(struct update *u, int sec, const char *what,
 	               ? dnsd_arena_memdup(&u->arena, it->rdata, it->rdlen)
 	               : NULL;
 	if (!d->owner || (it->rdlen && !d->rdata)) {
-		warnx("out of memory");
+		tool_warnx("out of memory");
 		return -1;
 	}
 	s->count++;
@@ -334,9 +276,9 @@ static void diag_print(void *ctx, const dnsd_diag *d)
 	const struct diag_ctx *c = ctx;
 	if (d->severity == DNSD_DIAG_WARNING && !c->warnings)
 		return;
-	warnx("%s: %s%s", c->what,
-	      d->severity == DNSD_DIAG_WARNING ? "warning: " : "",
-	      d->msg ? d->msg : "");
+	tool_warnx("%s: %s%s", c->what,
+	           d->severity == DNSD_DIAG_WARNING ? "warning: " : "",
+	           d->msg ? d->msg : "");
 	if (!d->text || !d->col || d->col > d->text_len + 1)
 		return;
 	fprintf(stderr, "  %.*s\n  ", (int)d->text_len, d->text);
@@ -395,9 +337,10 @@ static void warn_doubled(const struct update *u, const char *what)
 	    dnsd_name_concat(u->zone, u->zone, twice) < 0 ||
 	    !dnsd_name_is_subdomain(t, twice))
 		return;
-	warnx("%s: warning: %s in the RDATA: a name without a final dot is "
-	      "relative to the zone",
-	      what, name_text(t, nb, sizeof nb));
+	tool_warnx(
+	    "%s: warning: %s in the RDATA: a name without a final dot is "
+	    "relative to the zone",
+	    what, name_text(t, nb, sizeof nb));
 }
 
 /* One record of zone-file text (add, replace, a record to delete or to
@@ -407,15 +350,15 @@ static int parse_record(struct update *u, const char *what, const char *text)
 {
 	text += strspn(text, " \t");
 	if (strchr(text, '\n') || text[0] == '$') {
-		warnx("%s: expected one record on one line, found '%s'", what,
-		      text);
+		tool_warnx("%s: expected one record on one line, found '%s'",
+		           what, text);
 		return -1;
 	}
 	/* --ttl as a $TTL line: the parser's default_ttl cannot say 0 */
 	char *buf;
 	int len = asprintf(&buf, "$TTL %u\n%s", u->ttl, text);
 	if (len < 0) {
-		warnx("out of memory");
+		tool_warnx("out of memory");
 		return -1;
 	}
 	struct diag_ctx dc = {what, !u->discovering};
@@ -423,7 +366,7 @@ static int parse_record(struct update *u, const char *what, const char *text)
 	int r = parse_buf(what, buf, (size_t)len, u->zone, diag_print, &dc,
 	                  rec_sink, &u->rec);
 	if (r == 0 && u->rec.count != 1) {
-		warnx("%s: expected one record, found '%s'", what, text);
+		tool_warnx("%s: expected one record, found '%s'", what, text);
 		r = -1;
 	}
 	/* the owner written in full without the final dot */
@@ -506,8 +449,8 @@ static int parse_target(struct update *u, const char *what, const char *text,
 	text += strspn(text, " \t");
 	size_t n = split_words(text, w, 3);
 	if (n == 0 || (type_arg && n != 1)) {
-		warnx("%s: expected a name%s", what,
-		      type_arg ? " before the type" : "");
+		tool_warnx("%s: expected a name%s", what,
+		           type_arg ? " before the type" : "");
 		return -1;
 	}
 	if (type_arg)
@@ -515,8 +458,8 @@ static int parse_target(struct update *u, const char *what, const char *text,
 	memset(t, 0, sizeof *t);
 	if (n <= 3 && header_only(w + 1, n - 1, &t->type)) {
 		if (owner_from_text(u, w[0].s, w[0].len, t->owner) < 0) {
-			warnx("%s: '%.*s' is not a valid domain name", what,
-			      (int)w[0].len, w[0].s);
+			tool_warnx("%s: '%.*s' is not a valid domain name",
+			           what, (int)w[0].len, w[0].s);
 			return -1;
 		}
 	} else {
@@ -528,8 +471,8 @@ static int parse_target(struct update *u, const char *what, const char *text,
 	}
 	const dnsd_rrtype_info *info = dnsd_rrtype_info_get(t->type);
 	if (t->type != DNSD_TYPE_ANY && info && (info->flags & DNSD_RRF_META)) {
-		warnx("%s: %s is not a type of zone data", what,
-		      dnsd_rrtype_to_text(t->type, tb));
+		tool_warnx("%s: %s is not a type of zone data", what,
+		           dnsd_rrtype_to_text(t->type, tb));
 		return -1;
 	}
 	return 0;
@@ -615,7 +558,7 @@ static int cmd_address(struct update *u, const struct arg *a)
 {
 	uint8_t owner[DNSD_NAME_MAX], rd[16];
 	if (owner_from_text(u, a->text, strlen(a->text), owner) < 0) {
-		warnx("NAME: '%s' is not a valid domain name", a->text);
+		tool_warnx("NAME: '%s' is not a valid domain name", a->text);
 		return -1;
 	}
 	for (int i = 0; i < a->nmore; i++) {
@@ -624,9 +567,9 @@ static int cmd_address(struct update *u, const struct arg *a)
 			type = DNSD_TYPE_AAAA;
 			len = 16;
 		} else if (inet_pton(AF_INET, a->more[i], rd) != 1) {
-			warnx("ADDRESS: expected an IPv4 or IPv6 address, "
-			      "found '%s'",
-			      a->more[i]);
+			tool_warnx("ADDRESS: expected an IPv4 or IPv6 address, "
+			           "found '%s'",
+			           a->more[i]);
 			return -1;
 		}
 		if (replace(u, a->text, owner, type, u->ttl, rd, len) < 0)
@@ -665,15 +608,17 @@ static int cmd_prereq(struct update *u, const struct arg *a)
 	const char *what = a->cmd->name;
 	struct word w[1];
 	if (split_words(a->text, w, 1) == 0) {
-		warnx("%s: expected yxdomain, nxdomain, yxrrset or nxrrset",
-		      what);
+		tool_warnx(
+		    "%s: expected yxdomain, nxdomain, yxrrset or nxrrset",
+		    what);
 		return -1;
 	}
 	const struct prereq_kind *k = prereq_kind_get(w[0].s, w[0].len);
 	if (!k) {
-		warnx("%s: expected yxdomain, nxdomain, yxrrset or nxrrset, "
-		      "found '%.*s'",
-		      what, (int)w[0].len, w[0].s);
+		tool_warnx(
+		    "%s: expected yxdomain, nxdomain, yxrrset or nxrrset, "
+		    "found '%.*s'",
+		    what, (int)w[0].len, w[0].s);
 		return -1;
 	}
 	struct target t;
@@ -683,16 +628,16 @@ static int cmd_prereq(struct update *u, const struct arg *a)
 	    .owner = t.owner, .type = t.type, .rclass = k->rclass};
 	if (k->takes == TAKES_NAME) {
 		if (t.type) {
-			warnx("%s: %s takes a name only", what, k->name);
+			tool_warnx("%s: %s takes a name only", what, k->name);
 			return -1;
 		}
 		it.type = DNSD_TYPE_ANY;
 	} else if (!t.type || t.type == DNSD_TYPE_ANY) {
-		warnx("%s: %s takes a name and a type%s", what, k->name,
-		      t.type ? " other than ANY (yxdomain is that)" : "");
+		tool_warnx("%s: %s takes a name and a type%s", what, k->name,
+		           t.type ? " other than ANY (yxdomain is that)" : "");
 		return -1;
 	} else if (t.rdata && k->takes != TAKES_TYPE_RDATA) {
-		warnx("%s: %s takes no RDATA", what, k->name);
+		tool_warnx("%s: %s takes no RDATA", what, k->name);
 		return -1;
 	} else if (t.rdata) {
 		it.rclass = DNSD_CLASS_IN;
@@ -848,45 +793,6 @@ static int build(struct update *u, struct exchange *x, int t, uint8_t *buf,
 
 /* ---- the exchange -------------------------------------------------- */
 
-/* Milliseconds left until deadline (CLOCK_MONOTONIC). */
-static int ms_left(const struct timespec *deadline)
-{
-	struct timespec now;
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	long ms = (deadline->tv_sec - now.tv_sec) * 1000 +
-	          (deadline->tv_nsec - now.tv_nsec) / 1000000;
-	return ms < 0 ? 0 : (int)ms;
-}
-
-static void deadline_in(struct timespec *d, int ms)
-{
-	clock_gettime(CLOCK_MONOTONIC, d);
-	d->tv_sec += ms / 1000;
-	d->tv_nsec += (long)(ms % 1000) * 1000000;
-	if (d->tv_nsec >= 1000000000) {
-		d->tv_sec++;
-		d->tv_nsec -= 1000000000;
-	}
-}
-
-/* True when resp answers req: same ID, QR, opcode, question. */
-static bool answers(const uint8_t *req, size_t qlen, const uint8_t *resp,
-                    size_t rlen)
-{
-	dnsd_query a, b;
-	if (dnsd_query_parse(req, qlen, &a) < 0 ||
-	    dnsd_hdr_parse(resp, rlen, &b.hdr) < 0)
-		return false;
-	if (b.hdr.id != a.hdr.id || !(b.hdr.flags & DNSD_FLAG_QR) ||
-	    DNSD_OPCODE(b.hdr.flags) != DNSD_OPCODE(a.hdr.flags))
-		return false;
-	/* an answer without a question (FORMERR from some servers) is
-	 * still an answer */
-	if (dnsd_query_parse(resp, rlen, &b) < 0 || b.hdr.qdcount == 0)
-		return true;
-	return b.qtype == a.qtype && dnsd_name_equal(b.qname, a.qname);
-}
-
 enum { NO_ANSWER = 0, FAILED = -1, TOO_BIG = -2 };
 
 /* Over UDP: a try now and every UDP_RESEND_MS, until an answer to any
@@ -898,9 +804,9 @@ static int over_udp(struct update *u, struct exchange *x, uint8_t *resp,
 	uint8_t req[UDP_TRIES][UDP_MAX];
 	int qlen[UDP_TRIES];
 	struct timespec next = {0};
-	int fd = socket(u->addr.ss_family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-	if (fd < 0 ||
-	    connect(fd, (const struct sockaddr *)&u->addr, u->addrlen) < 0) {
+	int fd = socket(u->srv.addr.ss_family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd < 0 || connect(fd, (const struct sockaddr *)&u->srv.addr,
+	                      u->srv.addrlen) < 0) {
 		snprintf(x->why, sizeof x->why, "%s", strerror(errno));
 		if (fd >= 0)
 			close(fd);
@@ -908,7 +814,7 @@ static int over_udp(struct update *u, struct exchange *x, uint8_t *resp,
 	}
 	for (x->tries = 0;;) {
 		if (x->tries < UDP_TRIES &&
-		    (x->tries == 0 || !ms_left(&next))) {
+		    (x->tries == 0 || !tool_ms_left(&next))) {
 			int t = x->tries;
 			qlen[t] = build(u, x, t, req[t], sizeof req[t]);
 			if (qlen[t] < 0) {
@@ -918,18 +824,18 @@ static int over_udp(struct update *u, struct exchange *x, uint8_t *resp,
 				           : FAILED;
 			}
 			x->tries++;
-			deadline_in(&next, UDP_RESEND_MS);
+			tool_deadline_in(&next, UDP_RESEND_MS);
 			if (send(fd, req[t], (size_t)qlen[t], 0) < 0)
 				break;
 		}
-		int left = ms_left(&x->deadline);
+		int left = tool_ms_left(&x->deadline);
 		if (left == 0) {
 			snprintf(x->why, sizeof x->why, "timed out");
 			close(fd);
 			return NO_ANSWER;
 		}
-		if (x->tries < UDP_TRIES && ms_left(&next) < left)
-			left = ms_left(&next);
+		if (x->tries < UDP_TRIES && tool_ms_left(&next) < left)
+			left = tool_ms_left(&next);
 		struct pollfd p = {.fd = fd, .events = POLLIN};
 		if (poll(&p, 1, left) <= 0)
 			continue;
@@ -939,7 +845,8 @@ static int over_udp(struct update *u, struct exchange *x, uint8_t *resp,
 		if (r < 0)
 			break;
 		for (int t = 0; t < x->tries; t++)
-			if (answers(req[t], (size_t)qlen[t], resp, (size_t)r)) {
+			if (tool_answers(req[t], (size_t)qlen[t], resp,
+			                 (size_t)r)) {
 				x->answered = t;
 				close(fd);
 				return (int)r;
@@ -957,7 +864,7 @@ static bool io_full(struct exchange *x, int fd, uint8_t *buf, size_t len,
 {
 	for (size_t done = 0; done < len;) {
 		struct pollfd p = {.fd = fd, .events = wr ? POLLOUT : POLLIN};
-		int left = ms_left(&x->deadline);
+		int left = tool_ms_left(&x->deadline);
 		if (left == 0 || poll(&p, 1, left) == 0) {
 			snprintf(x->why, sizeof x->why, "timed out");
 			return false;
@@ -981,16 +888,16 @@ static bool io_full(struct exchange *x, int fd, uint8_t *buf, size_t len,
  * (x->why). */
 static int tcp_connect(struct update *u, struct exchange *x)
 {
-	int fd = socket(u->addr.ss_family,
+	int fd = socket(u->srv.addr.ss_family,
 	                SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	int err = errno;
-	if (fd >= 0 &&
-	    connect(fd, (const struct sockaddr *)&u->addr, u->addrlen) < 0) {
+	if (fd >= 0 && connect(fd, (const struct sockaddr *)&u->srv.addr,
+	                       u->srv.addrlen) < 0) {
 		err = errno;
 		if (err == EINPROGRESS) {
 			struct pollfd p = {.fd = fd, .events = POLLOUT};
 			socklen_t el = sizeof err;
-			int left = ms_left(&x->deadline);
+			int left = tool_ms_left(&x->deadline);
 			if (left == 0 || poll(&p, 1, left) <= 0)
 				err = ETIMEDOUT;
 			else if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &err,
@@ -1019,7 +926,7 @@ static int over_tcp(struct update *u, struct exchange *x, uint8_t *resp,
 	x->answered = 0;
 	int qlen = build(u, x, 0, req + 2, sizeof req - 2);
 	if (qlen < 0) {
-		warnx("the UPDATE does not fit in a DNS message");
+		tool_warnx("the UPDATE does not fit in a DNS message");
 		return FAILED;
 	}
 	dnsd_wire_init_write(&w, req, 2);
@@ -1034,7 +941,7 @@ static int over_tcp(struct update *u, struct exchange *x, uint8_t *resp,
 			size_t rl = dnsd_wire_u16(&w);
 			if (rl > cap || !io_full(x, fd, resp, rl, false))
 				break;
-			if (answers(req + 2, (size_t)qlen, resp, rl)) {
+			if (tool_answers(req + 2, (size_t)qlen, resp, rl)) {
 				r = (int)rl;
 				break;
 			}
@@ -1049,7 +956,7 @@ static int over_tcp(struct update *u, struct exchange *x, uint8_t *resp,
 static int exchange(struct update *u, struct exchange *x, uint8_t *resp,
                     size_t cap)
 {
-	deadline_in(&x->deadline, u->timeout_ms);
+	tool_deadline_in(&x->deadline, u->timeout_ms);
 	if (u->tcp)
 		return over_tcp(u, x, resp, cap);
 	int len = over_udp(u, x, resp, cap);
@@ -1089,8 +996,8 @@ static int ask_soa(struct update *u, const uint8_t *name, bool *found)
 	if (len == FAILED)
 		return EXIT_USAGE;
 	if (len == NO_ANSWER) {
-		warnx("%s: no answer to the SOA query for %s: %s", u->server,
-		      name_text(name, nb, sizeof nb), x.why);
+		tool_warnx("%s: no answer to the SOA query for %s: %s",
+		           u->srv.name, name_text(name, nb, sizeof nb), x.why);
 		return EXIT_NO_ANSWER;
 	}
 	dnsd_arena a;
@@ -1098,15 +1005,15 @@ static int ask_soa(struct update *u, const uint8_t *name, bool *found)
 	dnsd_arena_init(&a, 4096);
 	int status = 0;
 	if (dnsd_msg_parse(resp, (size_t)len, &a, &m) < 0) {
-		warnx("%s: a malformed answer to the SOA query for %s",
-		      u->server, name_text(name, nb, sizeof nb));
+		tool_warnx("%s: a malformed answer to the SOA query for %s",
+		           u->srv.name, name_text(name, nb, sizeof nb));
 		status = EXIT_UNTRUSTED;
 	} else if (DNSD_RCODE(m.hdr.flags) != DNSD_RCODE_NOERROR &&
 	           DNSD_RCODE(m.hdr.flags) != DNSD_RCODE_NXDOMAIN) {
-		warnx("%s: the SOA query for %s was answered %s: no zone "
-		      "found (--zone names it)",
-		      u->server, name_text(name, nb, sizeof nb),
-		      dnsd_tsig_error_name(DNSD_RCODE(m.hdr.flags)));
+		tool_warnx("%s: the SOA query for %s was answered %s: no zone "
+		           "found (--zone names it)",
+		           u->srv.name, name_text(name, nb, sizeof nb),
+		           dnsd_tsig_error_name(DNSD_RCODE(m.hdr.flags)));
 		status = EXIT_REFUSED;
 	} else {
 		const char *where = "answer";
@@ -1122,9 +1029,10 @@ static int ask_soa(struct update *u, const uint8_t *name, bool *found)
 			         name_text(name, nb, sizeof nb));
 			*found = true;
 		} else if (dnsd_name_is_root(name)) {
-			warnx("%s: no SOA in the answers up to %s: no zone "
-			      "found (--zone names it)",
-			      u->server, name_text(name, zb, sizeof zb));
+			tool_warnx(
+			    "%s: no SOA in the answers up to %s: no zone "
+			    "found (--zone names it)",
+			    u->srv.name, name_text(name, zb, sizeof zb));
 			status = EXIT_REFUSED;
 		}
 	}
@@ -1150,16 +1058,7 @@ static int discover(struct update *u)
 /* -k: the key of the file that may update the zone, else its first. */
 static int pick_key(struct update *u)
 {
-	uint8_t name[DNSD_NAME_MAX];
-	size_t count = dnsd_keystore_count(u->ks), pick = 0;
-	for (size_t i = 0; i < count; i++)
-		if (dnsd_keystore_name_at(u->ks, i, name) == 0 &&
-		    dnsd_key_allows(name, DNSD_KEY_OP_UPDATE, u->zone)) {
-			pick = i;
-			break;
-		}
-	if (dnsd_keystore_name_at(u->ks, pick, name) < 0 ||
-	    dnsd_keystore_get(u->ks, name, &u->key) < 0)
+	if (tool_key_pick(u->ks, DNSD_KEY_OP_UPDATE, u->zone, &u->key) < 0)
 		return -1;
 	u->have_key = true;
 	return 0;
@@ -1170,15 +1069,15 @@ static int load_key_file(struct update *u, const char *path)
 	char err[512];
 	u->ks = dnsd_keystore_new();
 	if (!u->ks) {
-		warnx("out of memory");
+		tool_warnx("out of memory");
 		return -1;
 	}
 	if (dnsd_keystore_load_file(u->ks, path, err, sizeof err) < 0) {
-		warnx("%s", err);
+		tool_warnx("%s", err);
 		return -1;
 	}
 	if (dnsd_keystore_count(u->ks) == 0) {
-		warnx("%s: no key in the file", path);
+		tool_warnx("%s: no key in the file", path);
 		return -1;
 	}
 	return 0;
@@ -1190,44 +1089,13 @@ static int load_key_file(struct update *u, const char *path)
 static int judge(struct update *u, struct exchange *x, const uint8_t *resp,
                  size_t len)
 {
-	dnsd_tsig_ctx *c = &x->tc[x->answered];
-	dnsd_hdr h;
-	dnsd_hdr_parse(resp, len, &h);
-	int rcode = DNSD_RCODE(h.flags);
-	const char *rname = dnsd_tsig_error_name((uint16_t)rcode);
-	if (!u->have_key) {
-		printf("%s\n", rname);
-		return rcode == DNSD_RCODE_NOERROR ? EXIT_NOERROR
-		                                   : EXIT_REFUSED;
-	}
-	dnsd_query q;
-	dnsd_tsig_rr t;
-	if (dnsd_query_parse(resp, len, &q) < 0 || q.tsig_offset == 0 ||
-	    dnsd_tsig_rr_parse(resp, len, q.tsig_offset, &t) < 0) {
-		warnx("%s: the answer (%s) is not signed", u->server, rname);
-		return EXIT_UNTRUSTED;
-	}
-	int r = dnsd_tsig_verify_response(c, resp, len, (uint64_t)time(NULL));
-	if (r < 0) {
-		/* the server's own unsigned refusal of the key (BADKEY,
-		 * BADSIG) is an answer; anything else cannot be trusted */
-		if (t.mac_len == 0 && rcode == DNSD_RCODE_NOTAUTH && t.error) {
-			printf("%s (%s)\n", rname,
-			       dnsd_tsig_error_name(t.error));
-			return EXIT_REFUSED;
-		}
-		warnx("%s: the answer (%s) failed TSIG verification: %s",
-		      u->server, rname,
-		      r == DNSD_EMALFORM ? "malformed"
-		                         : dnsd_tsig_error_name(c->error));
-		return EXIT_UNTRUSTED;
-	}
-	if (c->error) {
-		printf("%s (%s)\n", rname, dnsd_tsig_error_name(c->error));
-		return EXIT_REFUSED;
-	}
-	printf("%s\n", rname);
-	return rcode == DNSD_RCODE_NOERROR ? EXIT_NOERROR : EXIT_REFUSED;
+	static const int status[] = {
+	    [TOOL_NOERROR] = EXIT_NOERROR,
+	    [TOOL_REFUSED] = EXIT_REFUSED,
+	    [TOOL_UNTRUSTED] = EXIT_UNTRUSTED,
+	};
+	return status[tool_judge(&u->srv, u->have_key, &x->tc[x->answered],
+	                         resp, len)];
 }
 
 static int send_update(struct update *u)
@@ -1239,7 +1107,7 @@ static int send_update(struct update *u)
 	int len = exchange(u, &x, resp, sizeof resp);
 	int status = EXIT_USAGE;
 	if (len == NO_ANSWER) {
-		warnx("%s: no answer: %s", u->server, x.why);
+		tool_warnx("%s: no answer: %s", u->srv.name, x.why);
 		status = EXIT_NO_ANSWER;
 	} else if (len > 0) {
 		status = judge(u, &x, resp, (size_t)len);
@@ -1287,18 +1155,6 @@ static void print_update(const struct update *u)
 
 /* ---- main ---------------------------------------------------------- */
 
-/* A number of seconds lo..hi. */
-static int parse_uint(const char *s, long lo, long hi, long *out)
-{
-	char *end;
-	errno = 0;
-	long v = strtol(s, &end, 10);
-	if (!*s || *end || errno || v < lo || v > hi)
-		return -1;
-	*out = v;
-	return 0;
-}
-
 /* The options and arguments into u: an exit status, 0 to go on, -1 for
  * --help and --version (done). */
 static int parse_args(struct update *u, int argc, char **argv,
@@ -1333,7 +1189,7 @@ static int parse_args(struct update *u, int argc, char **argv,
 			u->tcp = true;
 			break;
 		case OPT_TIMEOUT:
-			if (parse_uint(optarg, 1, TIMEOUT_MAX_S, &v) < 0)
+			if (tool_parse_range(optarg, 1, TIMEOUT_MAX_S, &v) < 0)
 				return usage_error("--timeout: expected "
 				                   "seconds 1..3600");
 			u->timeout_ms = (int)v * 1000;
@@ -1357,7 +1213,7 @@ static int parse_args(struct update *u, int argc, char **argv,
 		return usage_error("expected SERVER[:PORT]");
 	if (*key_text && u->key_file)
 		return usage_error("--key and -k exclude each other");
-	if (parse_server(u, argv[optind]) < 0)
+	if (tool_server_parse(&u->srv, argv[optind]) < 0)
 		return usage_error("SERVER: expected an address or host name, "
 		                   "with :PORT 1..65535 (IPv6 as [::1]:PORT)");
 	return scan_commands(u, argc - optind - 1, argv + optind + 1);
@@ -1396,7 +1252,7 @@ static int run(struct update *u, int argc, char **argv)
 	if (!zone_text && (status = discover(u)) != 0)
 		return status;
 	if (u->ks && pick_key(u) < 0) {
-		warnx("%s: no usable key", u->key_file);
+		tool_warnx("%s: no usable key", u->key_file);
 		return EXIT_USAGE;
 	}
 	if ((status = parse_all(u)) != 0)
@@ -1410,13 +1266,14 @@ static int run(struct update *u, int argc, char **argv)
 int main(int argc, char **argv)
 {
 	static struct update u;
+	tool_setprogname("dnsd-update");
 	u.ttl = TTL_DEFAULT;
 	u.timeout_ms = TIMEOUT_DEFAULT_S * 1000;
 	/* at most one arg per argv element */
 	u.pre = calloc((size_t)argc, sizeof *u.pre);
 	u.cmds = calloc((size_t)argc, sizeof *u.cmds);
 	if (!u.pre || !u.cmds) {
-		warnx("out of memory");
+		tool_warnx("out of memory");
 		return EXIT_USAGE;
 	}
 	dnsd_arena_init(&u.arena, 0);
