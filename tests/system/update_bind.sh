@@ -719,6 +719,39 @@ assert "an RRset of 100 records (BIND's max-records-per-type): NOERROR from both
 	[ "$big" = "NOERROR NOERROR" ]
 compare "an RRset of 100 records" +1 "+big.example.org. 300 IN A 10.0.0.99"
 
+# ---- dnsd-update, the same UPDATEs to both ----
+# The zone found by its SOA queries (to each server), over TCP.
+DU=$DNSD_BUILD/src/tools/dnsd-update
+du() {
+	local port=$1
+	shift
+	"$DU" "127.0.0.1:$port" --key "$KNAME:SHA256:$SECRET" --tcp "$@" 2>&1 | head -1
+}
+# dstep WHAT RCODE CHANGE ARGS...: dnsd-update ARGS to both, each must
+# print RCODE, then compare
+dstep() {
+	local what=$1 want=$2 change=$3 rd rn
+	shift 3
+	rd=$(du $PORT "$@")
+	rn=$(du $NAMED_PORT "$@")
+	assert "$what: dnsd $want (got $rd)" [ "$rd" = "$want" ]
+	assert "$what: named $want (got $rn)" [ "$rn" = "$want" ]
+	compare "$what" "$change"
+}
+dstep "dnsd-update: NAME ADDRESS..." NOERROR +1 home.example.org 192.0.2.201 2001:db8::201
+dstep "dnsd-update: NAME ADDRESS again, replaced" NOERROR +1 home.example.org 192.0.2.202
+dstep "dnsd-update: add TXT" NOERROR +1 add 'du.example.org 300 TXT "via dnsd-update"'
+dstep "dnsd-update: nxdomain on a name in use" YXDOMAIN 0 \
+	--prereq 'nxdomain du.example.org' add 'du2.example.org 300 A 192.0.2.9'
+dstep "dnsd-update: yxrrset with RDATA, then delete an RRset" NOERROR +1 \
+	--prereq 'yxrrset home.example.org A 192.0.2.202' delete 'home.example.org AAAA'
+dstep "dnsd-update: replace an MX" NOERROR +1 replace 'du.example.org 300 MX 10 mx.example.net.'
+dstep "dnsd-update: delete one record" NOERROR +1 delete 'du.example.org TXT "via dnsd-update"'
+dstep "dnsd-update: nxrrset on an RRset in use" YXRRSET 0 \
+	--prereq 'nxrrset du.example.org MX' add 'du.example.org 300 A 192.0.2.10'
+dstep "dnsd-update: delete a name" NOERROR +1 delete du.example.org
+assert "dnsd-update: the name is gone from dnsd" bash -c "! grep -q '^du\.example\.org\.' '$tmp/dnsd.zone'"
+
 # ---- bad input: the rcode, and nothing changed in either zone or the remote ----
 assert "every commit pushed ($commits)" wait_remote $commits
 zone $PORT >"$tmp/before.dnsd"
