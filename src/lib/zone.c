@@ -34,8 +34,13 @@
 #include "name_priv.h"
 
 /* Under AddressSanitizer the temporary arrays come from malloc, so that
- * overflows of them are caught; otherwise from mmap, so that growing them
- * never copies and freeing them gives the memory back at once. */
+ * overflows of them are caught; otherwise from malloc while small (a
+ * zone of a few thousand records, rebuilt for every dynamic UPDATE: an
+ * mmap and munmap each time would cost more than the build, a TLB
+ * shootdown on every CPU per munmap) and from mmap once past
+ * ZB_MAP_MIN, so that growing them never copies and freeing them gives
+ * the memory back at once. */
+#define ZB_MAP_MIN (1u << 20)
 #if defined(__SANITIZE_ADDRESS__)
 #define ZB_USE_MALLOC 1
 #elif defined(__has_feature)
@@ -375,6 +380,7 @@ typedef struct vec {
 	uint8_t *p;
 	size_t len, cap; /* octets */
 	size_t released; /* octets at the start given back (read once) */
+	bool mapped;     /* p is an mmap, else malloc'd */
 } vec;
 
 static int vec_reserve(vec *v, size_t need)
@@ -392,11 +398,24 @@ static int vec_reserve(vec *v, size_t need)
 	if (!p)
 		return DNSD_ENOMEM;
 #else
-	void *p = v->p ? mremap(v->p, v->cap, cap, MREMAP_MAYMOVE)
-	               : mmap(NULL, cap, PROT_READ | PROT_WRITE,
-	                      MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (p == MAP_FAILED)
-		return DNSD_ENOMEM;
+	void *p;
+	if (cap < ZB_MAP_MIN) {
+		if (!(p = realloc(v->p, cap)))
+			return DNSD_ENOMEM;
+	} else if (v->mapped) {
+		p = mremap(v->p, v->cap, cap, MREMAP_MAYMOVE);
+		if (p == MAP_FAILED)
+			return DNSD_ENOMEM;
+	} else {
+		p = mmap(NULL, cap, PROT_READ | PROT_WRITE,
+		         MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		if (p == MAP_FAILED)
+			return DNSD_ENOMEM;
+		if (v->p)
+			memcpy(p, v->p, v->len);
+		free(v->p);
+		v->mapped = true;
+	}
 #endif
 	v->p = p;
 	v->cap = cap;
@@ -414,7 +433,7 @@ static void vec_release_prefix(vec *v, size_t upto)
 #else
 	size_t page = 1u << 20; /* in big steps: a call per MiB */
 	upto &= ~(page - 1);
-	if (upto > v->released) {
+	if (v->mapped && upto > v->released) {
 		madvise(v->p + v->released, upto - v->released, MADV_DONTNEED);
 		v->released = upto;
 	}
@@ -426,11 +445,14 @@ static void vec_free(vec *v)
 #ifdef ZB_USE_MALLOC
 	free(v->p);
 #else
-	if (v->p)
+	if (v->mapped)
 		munmap(v->p, v->cap);
+	else
+		free(v->p);
 #endif
 	v->p = NULL;
 	v->len = v->cap = v->released = 0;
+	v->mapped = false;
 }
 
 /* ---- the builder ---- */
