@@ -54,6 +54,7 @@
 #include <dnsd/msg.h>
 #include <dnsd/xfr.h>
 #include <dnsd/zone.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -83,6 +84,8 @@ typedef struct dnsd_update_result {
 	                     zone is NULL) */
 	unsigned prereqs, updates; /* counts, for the log */
 	unsigned ignored;          /* updates that were no-ops */
+	bool changed;              /* NOERROR and the zone changed (zone set
+	                              by dnsd_update_apply, not by a group) */
 } dnsd_update_result;
 
 /* Checks and applies one UPDATE, already parsed with dnsd_msg_parse (zone
@@ -99,6 +102,54 @@ typedef struct dnsd_update_result {
  * arguments. */
 int dnsd_update_apply(const dnsd_zone *z, const dnsd_msg *m,
                       const dnsd_update_limits *lim, dnsd_update_result *res);
+
+/* A group: several UPDATEs of one zone applied one after the other to
+ * one working copy of version z, the new version built once at the end
+ * (one O(zone) build for the group instead of one per UPDATE). Each
+ * message is judged exactly as dnsd_update_apply would judge it against
+ * the version the messages before it made: its prerequisites, its
+ * no-ops, whether it changed anything, its serial step and the limits
+ * against that state, all or nothing. Only the zone checks of step 7 are
+ * made once, on the result: when dnsd_update_group_finish fails with
+ * DNSD_EZONE, some message made a version that fails them, and the
+ * caller applies the messages one by one with dnsd_update_apply to find
+ * it.
+ *
+ * The group keeps copies of what it needs of each message (the message
+ * may be freed after dnsd_update_group_apply); z is only read and must
+ * outlive the group. */
+typedef struct dnsd_update_group dnsd_update_group;
+
+/* 0, DNSD_ENOMEM or DNSD_EINVAL (z NULL). lim may be NULL. */
+int dnsd_update_group_new(const dnsd_zone *z, const dnsd_update_limits *lim,
+                          dnsd_update_group **out);
+
+/* One more message. res as dnsd_update_apply fills it, except that zone
+ * and diff stay NULL (res->changed says whether it changed the zone,
+ * res->serial is the serial after it). Returns 0, or DNSD_ENOMEM (res
+ * SERVFAIL; the group is spoilt: later messages get SERVFAIL too and
+ * finish fails). */
+int dnsd_update_group_apply(dnsd_update_group *g, const dnsd_msg *m,
+                            dnsd_update_result *res);
+
+/* The version after every message of the group, with its difference
+ * from z; both NULL (and 0) when no message changed the zone. DNSD_EZONE
+ * with a one-line reason in why (may be NULL) when that version fails the
+ * zone checks or would be too large; DNSD_ENOMEM. Called once. */
+int dnsd_update_group_finish(dnsd_update_group *g, dnsd_zone **zone,
+                             dnsd_zdiff **diff, char *why, size_t cap);
+
+/* The same difference dnsd_update_group_finish gives (record for
+ * record, in the same order), made from the working copy without
+ * building the new version: for a caller that builds that version some
+ * other way (primary.c: from the zone file edited with it, checked
+ * against it by dnsd_zoneedit_apply_known). NULL and 0 when nothing
+ * changed; DNSD_ENOMEM; DNSD_EINVAL when the zone has no SOA. The zone
+ * checks are not made. */
+int dnsd_update_group_diff(dnsd_update_group *g, dnsd_zdiff **diff);
+
+/* NULL-safe. */
+void dnsd_update_group_free(dnsd_update_group *g);
 
 /* Drops res->zone and res->diff (references held by the result) and sets
  * them to NULL. NULL-safe. */

@@ -6,6 +6,7 @@
 
 #include <dnsd/msg.h>
 #include <dnsd/zone.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -38,6 +39,17 @@ int dnsd_zdiff_compute(const dnsd_zone *from, const dnsd_zone *to,
  * starts (serial or origin) or DNSD_ENOMEM. */
 int dnsd_zdiff_merge(const dnsd_zdiff *ab, const dnsd_zdiff *bc,
                      dnsd_zdiff **out);
+/* A difference made by a producer that knows it (a dynamic UPDATE's
+ * working copy) rather than computed from two versions: the two SOAs
+ * (owner the origin), then each record appended to its list in the
+ * lists' order, exactly as dnsd_zdiff_compute lists them (owner
+ * canonically, type, RDATA as dnsd_rdata_cmp sorts it; a TTL change of
+ * an RRset as a delete of all its records and an add of all; the apex SOA
+ * in neither list). Both copy what they are given. 0, DNSD_EINVAL (SOAs
+ * of different owners, or unreadable) or DNSD_ENOMEM (then free d). */
+int dnsd_zdiff_start(const dnsd_xfr_rr *from_soa, const dnsd_xfr_rr *to_soa,
+                     dnsd_zdiff **out);
+int dnsd_zdiff_append(dnsd_zdiff *d, bool added, const dnsd_xfr_rr *rr);
 void dnsd_zdiff_free(dnsd_zdiff *d);
 uint32_t dnsd_zdiff_from_serial(const dnsd_zdiff *d);
 uint32_t dnsd_zdiff_to_serial(const dnsd_zdiff *d);

@@ -2,10 +2,19 @@
  *
  * The old version is never written. The updates work on a copy of only
  * the names they touch: each touched name holds its RRsets as arrays of
- * pointers to RDATA (in the old version, in the message, or for a raised
- * SOA in our arena), found through a small hash table. The new version is
- * then fed to the zone builder: every untouched node as it was, every
- * touched name as it ended. */
+ * pointers to RDATA (in the old version, or copied into our arena from
+ * the message), found through a hash table. The new version is then fed
+ * to the zone builder: every untouched node as it was, every touched
+ * name as it ended.
+ *
+ * A group applies several messages to that one working copy, each judged
+ * against the state the ones before it left. Before a message changes a
+ * name, the name's sets are saved (once per message); a message that
+ * fails after it began changing names (a limit) is undone from those
+ * saves, and the names it brought in are dropped. Whether a message
+ * changed anything, and the limits, are judged against the saves: the
+ * state before that message. One message alone (dnsd_update_apply) is a
+ * group of one. */
 #include <dnsd/err.h>
 #include <dnsd/rrtype.h>
 #include <dnsd/update.h>
@@ -28,24 +37,47 @@ typedef struct up_set {
 
 /* A touched name: its RRsets now, and what it held in the old version. */
 typedef struct up_name {
-	const uint8_t *name; /* the old node's spelling, else the update's */
+	const uint8_t *name; /* the old node's spelling, else the update's
+	                        (copied) */
 	const dnsd_node *old;
 	up_set *sets; /* empty sets (n == 0) are deleted RRsets */
 	uint32_t n, cap;
-	bool dirty; /* written to: compare with old at the end */
+	uint32_t hash;
+	bool dirty;   /* written to: compare with old at the end */
+	unsigned gen; /* the message that last saved or brought it in */
+	bool born;    /* brought in by message gen (nothing saved) */
 	struct up_name *chain, *next;
 } up_name;
+
+/* A name as it was before the message now applied changed it, or
+ * (born) one it brought in. Newest first: the order the message first
+ * touched them in, reversed, as the limits are checked. */
+typedef struct up_save {
+	up_name *e;
+	bool born;
+	const uint8_t *name; /* its spelling then */
+	up_set *sets;        /* a deep copy */
+	uint32_t n;
+	bool dirty;
+	struct up_save *next;
+} up_save;
 
 typedef struct up_ctx {
 	const dnsd_zone *z;
 	const uint8_t *origin;
 	dnsd_update_result *res;
+	const dnsd_update_limits *lim;
 	dnsd_arena a;
 	up_name **tab;
-	size_t mask;
-	up_name *names; /* every touched name, newest first */
-	bool soa_raised;
-	int err; /* DNSD_ENOMEM, sticky */
+	size_t mask, nnames;
+	up_name *names;  /* every touched name, newest first */
+	bool soa_raised; /* by the message now applied */
+	unsigned gen;    /* messages applied */
+	up_save *saves;  /* of the message now applied */
+	size_t count;    /* records in the state after the messages so far */
+	uint32_t serial; /* and its serial */
+	bool changed;    /* some message changed the zone */
+	int err;         /* DNSD_ENOMEM, sticky */
 	char t1[DNSD_NAME_TEXT_MAX + 20];
 } up_ctx;
 
@@ -210,9 +242,27 @@ static int name_fill(up_ctx *c, up_name *e)
 static up_name *name_lookup(up_ctx *c, const uint8_t *name, uint32_t h)
 {
 	for (up_name *e = c->tab[h & c->mask]; e; e = e->chain)
-		if (dnsd_name_equal(e->name, name))
+		if (e->hash == h && dnsd_name_equal(e->name, name))
 			return e;
 	return NULL;
+}
+
+/* A table four times as large once it holds twice as many names as
+ * slots. */
+static int tab_grow(up_ctx *c)
+{
+	size_t size = (c->mask + 1) * 4;
+	up_name **t = calloc(size, sizeof *t);
+	if (!t)
+		return c->err = DNSD_ENOMEM;
+	for (up_name *e = c->names; e; e = e->next) {
+		e->chain = t[e->hash & (size - 1)];
+		t[e->hash & (size - 1)] = e;
+	}
+	free(c->tab);
+	c->tab = t;
+	c->mask = size - 1;
+	return 0;
 }
 
 /* The working state of a name (filled from the old version the first
@@ -228,19 +278,106 @@ static up_name *name_get(up_ctx *c, const uint8_t *name)
 		c->err = DNSD_ENOMEM;
 		return NULL;
 	}
-	*e = (up_name){0};
+	*e = (up_name){.hash = h, .gen = c->gen, .born = true};
 	e->old = dnsd_zone_find(c->z, name);
-	e->name = e->old ? dnsd_node_name(e->old) : name;
+	e->name = e->old ? dnsd_node_name(e->old)
+	                 : dnsd_arena_memdup(&c->a, name, dnsd_name_len(name));
+	if (!e->name) {
+		c->err = DNSD_ENOMEM;
+		return NULL;
+	}
 	if (name_fill(c, e))
 		return NULL;
+	if (c->nnames >= 2 * (c->mask + 1) && tab_grow(c))
+		return NULL;
+	up_save *sv = dnsd_arena_alloc(&c->a, sizeof *sv);
+	if (!sv) {
+		c->err = DNSD_ENOMEM;
+		return NULL;
+	}
+	*sv = (up_save){.e = e, .born = true, .next = c->saves};
+	c->saves = sv;
 	e->chain = c->tab[h & c->mask];
 	c->tab[h & c->mask] = e;
 	e->next = c->names;
 	c->names = e;
+	c->nnames++;
 	return e;
 }
 
+static bool name_empty(const up_name *e)
+{
+	for (uint32_t i = 0; i < e->n; i++)
+		if (e->sets[i].n)
+			return false;
+	return true;
+}
+
+/* Before the message now applied changes a name: its sets saved, once.
+ * A name without data takes the message's spelling (name, when given),
+ * as it would were it not in the working copy. */
+static int touch(up_ctx *c, up_name *e, const uint8_t *name)
+{
+	if (e->gen == c->gen)
+		return 0;
+	up_save *s = dnsd_arena_alloc(&c->a, sizeof *s);
+	up_set *sets = dnsd_arena_alloc(&c->a, (size_t)e->n * sizeof *sets + 1);
+	if (!s || !sets)
+		return c->err = DNSD_ENOMEM;
+	for (uint32_t i = 0; i < e->n; i++) {
+		sets[i] = e->sets[i];
+		sets[i].cap = sets[i].n;
+		sets[i].rd =
+		    dnsd_arena_memdup(&c->a, e->sets[i].rd,
+		                      (size_t)e->sets[i].n * sizeof(up_rd) + 1);
+		if (!sets[i].rd)
+			return c->err = DNSD_ENOMEM;
+	}
+	*s = (up_save){e, false, e->name, sets, e->n, e->dirty, c->saves};
+	c->saves = s;
+	e->gen = c->gen;
+	e->born = false;
+	if (name && name_empty(e)) {
+		const uint8_t *copy =
+		    dnsd_arena_memdup(&c->a, name, dnsd_name_len(name));
+		if (!copy)
+			return c->err = DNSD_ENOMEM;
+		e->name = copy;
+	}
+	return 0;
+}
+
+/* The message now applied undone: its saves back, its new names gone. */
+static void undo(up_ctx *c)
+{
+	for (up_save *s = c->saves; s; s = s->next) {
+		if (s->born)
+			continue;
+		s->e->sets = s->sets;
+		s->e->n = s->e->cap = s->n;
+		s->e->dirty = s->dirty;
+		s->e->name = s->name;
+	}
+	c->saves = NULL;
+	/* the names it brought in are the newest */
+	while (c->names && c->names->gen == c->gen && c->names->born) {
+		up_name *e = c->names, **pp = &c->tab[e->hash & c->mask];
+		while (*pp != e)
+			pp = &(*pp)->chain;
+		*pp = e->chain;
+		c->names = e->next;
+		c->nnames--;
+	}
+}
+
 /* ---- prerequisites (§3.2) ---- */
+
+/* Prerequisites see the state the messages before left: a name they
+ * touched as it is now, any other as the old version has it. */
+static up_name *cur_name(up_ctx *c, const uint8_t *name)
+{
+	return name_lookup(c, name, dnsd_name_hash(name));
+}
 
 static const dnsd_rrset *old_rrset(up_ctx *c, const uint8_t *name,
                                    uint16_t type)
@@ -249,8 +386,21 @@ static const dnsd_rrset *old_rrset(up_ctx *c, const uint8_t *name,
 	return n ? dnsd_node_rrset(n, type) : NULL;
 }
 
-static bool old_name_in_use(up_ctx *c, const uint8_t *name)
+static bool cur_rrset_exists(up_ctx *c, const uint8_t *name, uint16_t type)
 {
+	up_name *e = cur_name(c, name);
+	return e ? set_find(e, type) != NULL : old_rrset(c, name, type) != NULL;
+}
+
+static bool cur_name_in_use(up_ctx *c, const uint8_t *name)
+{
+	up_name *e = cur_name(c, name);
+	if (e) {
+		for (uint32_t i = 0; i < e->n; i++)
+			if (e->sets[i].n)
+				return true;
+		return false;
+	}
 	const dnsd_node *n = dnsd_zone_find(c->z, name);
 	return n && dnsd_node_rrset_count(n) > 0;
 }
@@ -292,26 +442,44 @@ static up_rd *old_sorted(up_ctx *c, const dnsd_rrset *rs)
 	return v;
 }
 
-/* Does the RRset equal the distinct records of g[0..n) (sorted)? */
-static bool rrset_equals(up_ctx *c, const dnsd_rrset *rs,
+/* Sorted copy of a working set's records (arena). */
+static up_rd *set_sorted(up_ctx *c, const up_set *s)
+{
+	up_rd *v =
+	    dnsd_arena_memdup(&c->a, s->rd, (size_t)s->n * sizeof *v + 1);
+	if (!v) {
+		c->err = DNSD_ENOMEM;
+		return NULL;
+	}
+	uint16_t type = s->type;
+	qsort_r(v, s->n, sizeof *v, rd_order, &type);
+	return v;
+}
+
+/* Does the RRset of the current state equal the distinct records of
+ * g[0..n) (sorted)? */
+static bool rrset_equals(up_ctx *c, const uint8_t *owner, uint16_t type,
                          const dnsd_rr *const *g, size_t n)
 {
-	if (!rs)
+	up_name *e = cur_name(c, owner);
+	const up_set *s = e ? set_find(e, type) : NULL;
+	const dnsd_rrset *rs = e ? NULL : old_rrset(c, owner, type);
+	if (!s && !rs)
 		return false;
-	up_rd *v = old_sorted(c, rs);
+	size_t count = s ? s->n : rs->count;
+	up_rd *v = s ? set_sorted(c, s) : old_sorted(c, rs);
 	if (!v)
 		return false;
 	size_t k = 0;
 	for (size_t i = 0; i < n; i++) {
 		if (i && rr_order(&g[i - 1], &g[i]) == 0)
 			continue; /* a set: duplicates fold */
-		if (k == rs->count ||
-		    dnsd_rdata_cmp(rs->type, v[k].rdata, v[k].rdlen,
-		                   g[i]->rdata, g[i]->rdlen) != 0)
+		if (k == count || dnsd_rdata_cmp(type, v[k].rdata, v[k].rdlen,
+		                                 g[i]->rdata, g[i]->rdlen) != 0)
 			return false;
 		k++;
 	}
-	return k == rs->count;
+	return k == count;
 }
 
 /* §3.2.3, after all the other prerequisites as BIND does. */
@@ -323,8 +491,8 @@ static int prereq_values(up_ctx *c, const dnsd_rr **v, size_t n)
 		while (j < n && v[j]->type == v[i]->type &&
 		       dnsd_name_equal(v[j]->owner, v[i]->owner))
 			j++;
-		const dnsd_rrset *rs = old_rrset(c, v[i]->owner, v[i]->type);
-		bool ok = rrset_equals(c, rs, v + i, j - i);
+		bool ok =
+		    rrset_equals(c, v[i]->owner, v[i]->type, v + i, j - i);
 		if (c->err)
 			return fail(c, DNSD_RCODE_SERVFAIL, "out of memory");
 		if (!ok)
@@ -359,8 +527,8 @@ static int prereq_one(up_ctx *c, const dnsd_rr *rr, const dnsd_rr **vals,
 			            "prerequisite %s class %s has RDATA",
 			            rr_text(c, rr->owner, rr->type),
 			            class_text(rr->rclass, cb));
-		bool there = any ? old_name_in_use(c, rr->owner)
-		                 : old_rrset(c, rr->owner, rr->type) != NULL;
+		bool there = any ? cur_name_in_use(c, rr->owner)
+		                 : cur_rrset_exists(c, rr->owner, rr->type);
 		if (there == !none)
 			return 0;
 		if (any)
@@ -535,7 +703,11 @@ static int up_add(up_ctx *c, up_name *e, const dnsd_rr *rr)
 		return 0; /* only the TTL changed */
 	if (type_is_singleton(rr->type))
 		s->n = 0; /* SOA, CNAME, DNAME: the new one replaces */
-	return set_push(c, s, rr->rdata, rr->rdlen);
+	/* a copy: a group outlives the message */
+	const uint8_t *rd = dnsd_arena_memdup(&c->a, rr->rdata, rr->rdlen + 1u);
+	if (!rd)
+		return c->err = DNSD_ENOMEM;
+	return set_push(c, s, rd, rr->rdlen);
 }
 
 static void up_delete_rrset(up_ctx *c, up_name *e, const dnsd_rr *rr)
@@ -588,7 +760,7 @@ static int updates(up_ctx *c, const dnsd_msg *m)
 	}
 	for (size_t i = 0; i < n; i++) {
 		up_name *e = name_get(c, v[i].owner);
-		if (!e)
+		if (!e || touch(c, e, v[i].owner))
 			break;
 		if (v[i].rclass == DNSD_CLASS_IN)
 			up_add(c, e, &v[i]);
@@ -658,47 +830,124 @@ static bool name_changed(up_ctx *c, up_name *e)
 	return false;
 }
 
+static const up_set *saved_set(const up_save *s, uint16_t type)
+{
+	for (uint32_t i = 0; i < s->n; i++)
+		if (s->sets[i].type == type && s->sets[i].n)
+			return &s->sets[i];
+	return NULL;
+}
+
+/* Does a name hold what its save held? */
+static bool save_same(up_ctx *c, const up_save *sv)
+{
+	const up_name *e = sv->e;
+	uint32_t k = 0, ks;
+	for (uint32_t i = 0; i < e->n; i++) {
+		const up_set *a = &e->sets[i];
+		if (!a->n)
+			continue;
+		k++;
+		const up_set *b = saved_set(sv, a->type);
+		if (!b || b->ttl != a->ttl || b->n != a->n)
+			return false;
+		up_rd *x = set_sorted(c, a), *y = set_sorted(c, b);
+		if (!x || !y)
+			return false;
+		for (uint32_t j = 0; j < a->n; j++)
+			if (dnsd_rdata_cmp(a->type, x[j].rdata, x[j].rdlen,
+			                   y[j].rdata, y[j].rdlen) != 0)
+				return false;
+	}
+	ks = 0;
+	for (uint32_t i = 0; i < sv->n; i++)
+		ks += sv->sets[i].n > 0;
+	return k == ks;
+}
+
+/* Did the message now applied change the state the ones before left? */
 static bool changed(up_ctx *c)
 {
-	for (up_name *e = c->names; e; e = e->next)
-		if (name_changed(c, e))
+	for (up_save *s = c->saves; s; s = s->next)
+		if (s->born ? name_changed(c, s->e) : !save_same(c, s))
 			return true;
 	return false;
 }
 
-static int check_limits(up_ctx *c, const dnsd_update_limits *lim)
+/* What a name held before the message now applied: from its save, or
+ * (brought in by it) from the old version. */
+typedef struct up_before {
+	const up_save *s;
+	const dnsd_node *old;
+} up_before;
+
+static uint32_t before_records(up_before b, uint32_t *rrsets)
 {
-	size_t before = dnsd_zone_record_count(c->z), after = before;
-	for (up_name *e = c->names; e; e = e->next) {
-		uint32_t k, r = name_records(e, &k);
-		unsigned ok = e->old ? dnsd_node_rrset_count(e->old) : 0;
-		after = after - old_records(e->old) + r;
-		if (lim->max_name_rrsets && k > lim->max_name_rrsets && k > ok)
-			return fail(c, DNSD_RCODE_REFUSED,
-			            "%s would hold %u RRsets, past the limit "
-			            "of %zu RRsets per name",
-			            name_text(c, e->name), k,
-			            lim->max_name_rrsets);
-		for (uint32_t i = 0; i < e->n; i++) {
-			const up_set *s = &e->sets[i];
-			const dnsd_rrset *rs =
-			    e->old ? dnsd_node_rrset(e->old, s->type) : NULL;
-			if (lim->max_rrset_records &&
-			    s->n > lim->max_rrset_records &&
-			    s->n > (rs ? rs->count : 0))
-				return fail(c, DNSD_RCODE_REFUSED,
-				            "%s would hold %u records, past "
-				            "the limit of %zu per RRset",
-				            rr_text(c, e->name, s->type), s->n,
-				            lim->max_rrset_records);
+	uint32_t r = 0, k = 0;
+	if (b.s) {
+		for (uint32_t i = 0; i < b.s->n; i++) {
+			r += b.s->sets[i].n;
+			k += b.s->sets[i].n > 0;
 		}
+	} else if (b.old) {
+		r = (uint32_t)old_records(b.old);
+		k = dnsd_node_rrset_count(b.old);
 	}
-	if (lim->max_zone_records && after > lim->max_zone_records &&
-	    after > before)
+	*rrsets = k;
+	return r;
+}
+
+static uint32_t before_count(up_before b, uint16_t type)
+{
+	if (b.s) {
+		const up_set *s = saved_set(b.s, type);
+		return s ? s->n : 0;
+	}
+	const dnsd_rrset *rs = b.old ? dnsd_node_rrset(b.old, type) : NULL;
+	return rs ? rs->count : 0;
+}
+
+/* One name the message touched against the limits; *after adjusted. */
+static int name_limits(up_ctx *c, const up_name *e, up_before b, size_t *after)
+{
+	const dnsd_update_limits *lim = c->lim;
+	uint32_t k, kb, r = name_records(e, &k);
+	*after = *after - before_records(b, &kb) + r;
+	if (lim->max_name_rrsets && k > lim->max_name_rrsets && k > kb)
+		return fail(c, DNSD_RCODE_REFUSED,
+		            "%s would hold %u RRsets, past the limit "
+		            "of %zu RRsets per name",
+		            name_text(c, e->name), k, lim->max_name_rrsets);
+	for (uint32_t i = 0; i < e->n; i++) {
+		const up_set *s = &e->sets[i];
+		if (lim->max_rrset_records && s->n > lim->max_rrset_records &&
+		    s->n > before_count(b, s->type))
+			return fail(c, DNSD_RCODE_REFUSED,
+			            "%s would hold %u records, past "
+			            "the limit of %zu per RRset",
+			            rr_text(c, e->name, s->type), s->n,
+			            lim->max_rrset_records);
+	}
+	return 0;
+}
+
+/* The limits, on what the message now applied touched: a zone, an RRset
+ * or a name past its limit and larger than before it. */
+static int check_limits(up_ctx *c, size_t *after)
+{
+	*after = c->count;
+	for (up_save *s = c->saves; s; s = s->next)
+		if (name_limits(c, s->e,
+		                s->born ? (up_before){NULL, s->e->old}
+		                        : (up_before){s, NULL},
+		                after))
+			return c->res->rcode;
+	if (c->lim->max_zone_records && *after > c->lim->max_zone_records &&
+	    *after > c->count)
 		return fail(c, DNSD_RCODE_REFUSED,
 		            "the zone would hold %zu records, past the limit "
 		            "of %zu",
-		            after, lim->max_zone_records);
+		            *after, c->lim->max_zone_records);
 	return 0;
 }
 
@@ -706,6 +955,8 @@ static int check_limits(up_ctx *c, const dnsd_update_limits *lim)
 static int bump_serial(up_ctx *c)
 {
 	up_name *e = name_get(c, c->origin);
+	if (e && touch(c, e, NULL))
+		return c->err;
 	up_set *s = e ? set_find(e, DNSD_TYPE_SOA) : NULL;
 	if (!s)
 		return e ? DNSD_EZONE : c->err;
@@ -782,7 +1033,10 @@ static int feed_all(up_ctx *c, dnsd_zone_builder *b)
 	return rc;
 }
 
-static int build(up_ctx *c)
+/* The new version: every record fed to the builder once. DNSD_EZONE or
+ * DNSD_ETOOMANY (why says what) when it fails the zone checks. */
+static int build(up_ctx *c, dnsd_zone **zone, dnsd_zdiff **diff, char *why,
+                 size_t cap)
 {
 	dnsd_zone_builder *b = dnsd_zone_builder_new(c->origin);
 	if (!b)
@@ -790,32 +1044,26 @@ static int build(up_ctx *c)
 	int rc = feed_all(c, b);
 	if (rc) {
 		dnsd_zone_builder_free(b);
-		if (rc != DNSD_ETOOMANY)
-			return rc;
-		fail(c, DNSD_RCODE_REFUSED, "the zone would be too large");
-		return 0;
+		if (rc == DNSD_ETOOMANY)
+			snprintf(why, cap, "the zone would be too large");
+		return rc;
 	}
 	up_diag d = {{0}};
 	dnsd_zone *nz = NULL;
 	rc = dnsd_zone_builder_finish(b, first_error, &d, NULL, &nz);
 	if (rc == DNSD_EZONE || rc == DNSD_ETOOMANY) {
-		fail(c, DNSD_RCODE_REFUSED,
-		     "the new version fails the zone "
-		     "checks: %s",
-		     d.msg[0] ? d.msg : dnsd_strerror(rc));
-		return 0;
+		snprintf(why, cap, "the new version fails the zone checks: %s",
+		         d.msg[0] ? d.msg : dnsd_strerror(rc));
+		return DNSD_EZONE;
 	}
 	if (rc)
 		return rc;
-	dnsd_zdiff *diff = NULL;
-	rc = dnsd_zdiff_compute(c->z, nz, &diff);
+	rc = dnsd_zdiff_compute(c->z, nz, diff);
 	if (rc) {
 		dnsd_zone_unref(nz);
 		return rc;
 	}
-	c->res->zone = nz;
-	c->res->diff = diff;
-	c->res->serial = dnsd_zone_serial(nz);
+	*zone = nz;
 	return 0;
 }
 
@@ -851,20 +1099,305 @@ static int zone_section(up_ctx *c, const dnsd_msg *m)
 	return 0;
 }
 
-static int finish(up_ctx *c, const dnsd_update_limits *lim)
+/* The end of one message: when it changed the state, the limits and the
+ * serial; undone when they fail. */
+static int finish(up_ctx *c)
 {
+	size_t after;
 	if (!changed(c))
 		return c->err ? DNSD_ENOMEM : 0;
 	if (c->err)
 		return c->err;
-	if (check_limits(c, lim))
+	if (check_limits(c, &after))
 		return 0;
 	int rc = bump_serial(c);
 	if (rc == DNSD_EZONE) {
 		fail(c, DNSD_RCODE_REFUSED, "the zone has no SOA");
 		return 0;
 	}
-	return rc ? rc : build(c);
+	if (rc)
+		return rc;
+	c->count = after;
+	c->serial = c->res->serial;
+	c->changed = true;
+	c->res->changed = true;
+	return 0;
+}
+
+struct dnsd_update_group {
+	up_ctx c;
+};
+
+static const dnsd_update_limits no_limits;
+
+int dnsd_update_group_new(const dnsd_zone *z, const dnsd_update_limits *lim,
+                          dnsd_update_group **out)
+{
+	*out = NULL;
+	if (!z)
+		return DNSD_EINVAL;
+	dnsd_update_group *g = calloc(1, sizeof *g);
+	if (!g)
+		return DNSD_ENOMEM;
+	up_ctx *c = &g->c;
+	c->z = z;
+	c->origin = dnsd_zone_origin(z);
+	c->lim = lim ? lim : &no_limits;
+	c->count = dnsd_zone_record_count(z);
+	c->serial = dnsd_zone_serial(z);
+	c->mask = 15;
+	c->tab = calloc(c->mask + 1, sizeof *c->tab);
+	dnsd_arena_init(&c->a, 0);
+	if (!c->tab) {
+		dnsd_update_group_free(g);
+		return DNSD_ENOMEM;
+	}
+	*out = g;
+	return 0;
+}
+
+int dnsd_update_group_apply(dnsd_update_group *g, const dnsd_msg *m,
+                            dnsd_update_result *res)
+{
+	if (!res)
+		return DNSD_EINVAL;
+	*res = (dnsd_update_result){0};
+	if (!g || !m)
+		return DNSD_EINVAL;
+	up_ctx *c = &g->c;
+	c->res = res;
+	c->gen++;
+	c->saves = NULL;
+	c->soa_raised = false;
+	res->serial = c->serial;
+	res->prereqs = m->count[DNSD_SEC_ANSWER];
+	res->updates = m->count[DNSD_SEC_AUTHORITY];
+	int rc = c->err;
+	if (!rc && !zone_section(c, m) && !prereqs(c, m) && !updates(c, m))
+		rc = finish(c);
+	if (!rc && c->err)
+		rc = c->err;
+	if (rc) {
+		/* the group is spoilt: nothing more goes in */
+		c->err = c->err ? c->err : rc;
+		res->rcode = DNSD_RCODE_SERVFAIL;
+		snprintf(res->reason, sizeof res->reason, "%s",
+		         dnsd_strerror(rc));
+		rc = DNSD_ENOMEM;
+	} else if (res->rcode) {
+		undo(c);
+		res->ignored = 0;
+		if (!res->reason[0])
+			snprintf(res->reason, sizeof res->reason, "failed");
+	}
+	if (res->rcode) {
+		res->changed = false;
+		res->serial = c->serial;
+	}
+	c->res = NULL;
+	return rc;
+}
+
+int dnsd_update_group_finish(dnsd_update_group *g, dnsd_zone **zone,
+                             dnsd_zdiff **diff, char *why, size_t cap)
+{
+	char none[1];
+	if (!why || !cap) {
+		why = none;
+		cap = sizeof none;
+	}
+	why[0] = 0;
+	*zone = NULL;
+	*diff = NULL;
+	if (!g)
+		return DNSD_EINVAL;
+	if (g->c.err)
+		return g->c.err;
+	if (!g->c.changed)
+		return 0;
+	return build(&g->c, zone, diff, why, cap);
+}
+
+/* ---- the difference without the new version ---- */
+
+static int type_order(const void *pa, const void *pb)
+{
+	const up_set *a = *(const up_set *const *)pa;
+	const up_set *b = *(const up_set *const *)pb;
+	return (int)a->type - (int)b->type;
+}
+
+static int owner_order(const void *pa, const void *pb)
+{
+	const up_name *a = *(const up_name *const *)pa;
+	const up_name *b = *(const up_name *const *)pb;
+	return dnsd_name_cmp(a->name, b->name);
+}
+
+static int put_old(dnsd_zdiff *d, const uint8_t *owner, const dnsd_rrset *rs)
+{
+	dnsd_rr_iter it;
+	int rc = 0;
+	dnsd_rrset_iter(rs, &it);
+	while (!rc && dnsd_rr_next(&it)) {
+		dnsd_xfr_rr rr = {.owner = owner,
+		                  .type = rs->type,
+		                  .ttl = rs->ttl,
+		                  .rdata = it.rdata,
+		                  .rdlen = it.rdlen};
+		rc = dnsd_zdiff_append(d, false, &rr);
+	}
+	return rc;
+}
+
+static int put_new(dnsd_zdiff *d, const uint8_t *owner, const up_set *s,
+                   const up_rd *v)
+{
+	int rc = 0;
+	for (uint32_t i = 0; i < s->n && !rc; i++) {
+		dnsd_xfr_rr rr = {.owner = owner,
+		                  .type = s->type,
+		                  .ttl = s->ttl,
+		                  .rdata = v[i].rdata,
+		                  .rdlen = v[i].rdlen};
+		rc = dnsd_zdiff_append(d, true, &rr);
+	}
+	return rc;
+}
+
+/* One name's records of only one side, as dnsd_zdiff_compute lists them
+ * (zdiff.c zd_nodes). */
+static int diff_name(up_ctx *c, dnsd_zdiff *d, const up_name *e)
+{
+	const dnsd_node *o = e->old;
+	bool apex = dnsd_name_equal(e->name, c->origin);
+	unsigned na = o ? dnsd_node_rrset_count(o) : 0, nb = 0;
+	const up_set **nv = dnsd_arena_alloc(&c->a, (e->n + 1) * sizeof *nv);
+	if (!nv)
+		return DNSD_ENOMEM;
+	for (uint32_t i = 0; i < e->n; i++)
+		if (e->sets[i].n)
+			nv[nb++] = &e->sets[i];
+	qsort(nv, nb, sizeof *nv, type_order);
+	const uint8_t *oa = o ? dnsd_node_name(o) : e->name;
+	unsigned i = 0, j = 0;
+	int rc = 0;
+	while ((i < na || j < nb) && !rc) {
+		const dnsd_rrset *sa = i < na ? dnsd_node_rrset_at(o, i) : NULL;
+		const up_set *sb = j < nb ? nv[j] : NULL;
+		int k = !sa ? 1 : !sb ? -1 : (int)sa->type - (int)sb->type;
+		uint16_t type = k <= 0 ? sa->type : sb->type;
+		const up_rd *v = k >= 0 ? set_sorted(c, sb) : NULL;
+		if (k >= 0 && !v)
+			return DNSD_ENOMEM;
+		if (apex && type == DNSD_TYPE_SOA) {
+			/* in neither list */
+		} else if (k < 0) {
+			rc = put_old(d, oa, sa);
+		} else if (k > 0) {
+			rc = put_new(d, e->name, sb, v);
+		} else if (sa->ttl != sb->ttl) {
+			rc = put_old(d, oa, sa);
+			if (!rc)
+				rc = put_new(d, e->name, sb, v);
+		} else {
+			dnsd_rr_iter it;
+			dnsd_rrset_iter(sa, &it);
+			bool ha = dnsd_rr_next(&it);
+			uint32_t x = 0;
+			while ((ha || x < sb->n) && !rc) {
+				int m = !ha ? 1
+				        : x >= sb->n
+				            ? -1
+				            : dnsd_rdata_cmp(
+				                  type, it.rdata, it.rdlen,
+				                  v[x].rdata, v[x].rdlen);
+				dnsd_xfr_rr rr;
+				if (m < 0) {
+					rr = (dnsd_xfr_rr){.owner = oa,
+					                   .type = type,
+					                   .ttl = sa->ttl,
+					                   .rdata = it.rdata,
+					                   .rdlen = it.rdlen};
+					rc = dnsd_zdiff_append(d, false, &rr);
+				} else if (m > 0) {
+					rr = (dnsd_xfr_rr){.owner = e->name,
+					                   .type = type,
+					                   .ttl = sb->ttl,
+					                   .rdata = v[x].rdata,
+					                   .rdlen = v[x].rdlen};
+					rc = dnsd_zdiff_append(d, true, &rr);
+				}
+				if (m <= 0)
+					ha = dnsd_rr_next(&it);
+				if (m >= 0)
+					x++;
+			}
+		}
+		if (k <= 0)
+			i++;
+		if (k >= 0)
+			j++;
+	}
+	return rc;
+}
+
+int dnsd_update_group_diff(dnsd_update_group *g, dnsd_zdiff **diff)
+{
+	*diff = NULL;
+	if (!g)
+		return DNSD_EINVAL;
+	up_ctx *c = &g->c;
+	if (c->err)
+		return c->err;
+	if (!c->changed)
+		return 0;
+	up_name **v = calloc(c->nnames + 1, sizeof *v);
+	if (!v)
+		return DNSD_ENOMEM;
+	size_t n = 0;
+	for (up_name *e = c->names; e; e = e->next)
+		if (e->dirty)
+			v[n++] = e;
+	qsort(v, n, sizeof *v, owner_order);
+	up_name *apex = name_lookup(c, c->origin, dnsd_name_hash(c->origin));
+	const up_set *soa = apex ? set_find(apex, DNSD_TYPE_SOA) : NULL;
+	const dnsd_rrset *old = old_rrset(c, c->origin, DNSD_TYPE_SOA);
+	int rc = DNSD_EINVAL;
+	if (soa && old) {
+		dnsd_rr_iter it;
+		dnsd_rrset_iter(old, &it);
+		if (dnsd_rr_next(&it)) {
+			dnsd_xfr_rr from = {.owner = c->origin,
+			                    .type = DNSD_TYPE_SOA,
+			                    .ttl = old->ttl,
+			                    .rdata = it.rdata,
+			                    .rdlen = it.rdlen};
+			dnsd_xfr_rr to = {.owner = c->origin,
+			                  .type = DNSD_TYPE_SOA,
+			                  .ttl = soa->ttl,
+			                  .rdata = soa->rd[0].rdata,
+			                  .rdlen = soa->rd[0].rdlen};
+			rc = dnsd_zdiff_start(&from, &to, diff);
+		}
+	}
+	for (size_t i = 0; i < n && !rc; i++)
+		rc = diff_name(c, *diff, v[i]);
+	free(v);
+	if (rc) {
+		dnsd_zdiff_free(*diff);
+		*diff = NULL;
+	}
+	return rc;
+}
+
+void dnsd_update_group_free(dnsd_update_group *g)
+{
+	if (!g)
+		return;
+	free(g->c.tab);
+	dnsd_arena_free(&g->c.a);
+	free(g);
 }
 
 int dnsd_update_apply(const dnsd_zone *z, const dnsd_msg *m,
@@ -875,39 +1408,35 @@ int dnsd_update_apply(const dnsd_zone *z, const dnsd_msg *m,
 	*res = (dnsd_update_result){0};
 	if (!z || !m)
 		return DNSD_EINVAL;
-	static const dnsd_update_limits none;
-	up_ctx c = {.z = z, .origin = dnsd_zone_origin(z), .res = res};
-	res->serial = dnsd_zone_serial(z);
-	res->prereqs = m->count[DNSD_SEC_ANSWER];
-	res->updates = m->count[DNSD_SEC_AUTHORITY];
-	dnsd_arena_init(&c.a, 0);
-	size_t size = 16;
-	while (size < 2 * (size_t)res->updates)
-		size *= 2;
-	c.mask = size - 1;
-	c.tab = calloc(size, sizeof *c.tab);
-	int rc = c.tab ? 0 : DNSD_ENOMEM;
-	if (!rc && !zone_section(&c, m) && !prereqs(&c, m) && !updates(&c, m))
-		rc = finish(&c, lim ? lim : &none);
-	if (!rc && c.err)
-		rc = c.err;
+	dnsd_update_group *g;
+	int rc = dnsd_update_group_new(z, lim, &g);
+	if (rc == 0)
+		rc = dnsd_update_group_apply(g, m, res);
+	if (rc == 0 && res->changed) {
+		char why[sizeof res->reason];
+		rc = dnsd_update_group_finish(g, &res->zone, &res->diff, why,
+		                              sizeof why);
+		if (rc == DNSD_EZONE || rc == DNSD_ETOOMANY) {
+			res->rcode = DNSD_RCODE_REFUSED;
+			snprintf(res->reason, sizeof res->reason, "%s", why);
+			res->changed = false;
+			res->ignored = 0;
+			res->serial = dnsd_zone_serial(z);
+			rc = 0;
+		} else if (rc == 0) {
+			res->serial = dnsd_zone_serial(res->zone);
+		}
+	}
 	if (rc) {
 		dnsd_update_result_clear(res);
 		res->rcode = DNSD_RCODE_SERVFAIL;
+		res->changed = false;
 		snprintf(res->reason, sizeof res->reason, "%s",
 		         dnsd_strerror(rc));
 		res->serial = dnsd_zone_serial(z);
 		rc = DNSD_ENOMEM;
-	} else if (res->rcode) {
-		res->ignored = 0;
-		res->serial = dnsd_zone_serial(z);
-		if (!res->reason[0])
-			snprintf(res->reason, sizeof res->reason, "failed");
 	}
-	if (res->rcode == DNSD_RCODE_SERVFAIL && !rc)
-		rc = DNSD_ENOMEM;
-	free(c.tab);
-	dnsd_arena_free(&c.a);
+	dnsd_update_group_free(g);
 	return rc;
 }
 

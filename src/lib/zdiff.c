@@ -275,6 +275,56 @@ int dnsd_zdiff_compute(const dnsd_zone *from, const dnsd_zone *to,
 	return zd_finish(&b, out);
 }
 
+/* ---- made by a producer that knows the difference ---- */
+
+static int soa_copy(dnsd_zdiff *d, const dnsd_xfr_rr *soa, dnsd_xfr_rr *out,
+                    uint32_t *serial)
+{
+	*out = (dnsd_xfr_rr){
+	    .owner = dnsd_arena_memdup(&d->arena, soa->owner,
+	                               dnsd_name_len(soa->owner)),
+	    .type = DNSD_TYPE_SOA,
+	    .ttl = soa->ttl,
+	    .rdlen = soa->rdlen,
+	    .rdata = dnsd_arena_memdup(&d->arena, soa->rdata, soa->rdlen + 1u)};
+	if (!out->owner || !out->rdata)
+		return DNSD_ENOMEM;
+	uint32_t x[4];
+	if (dnsd_soa_fields(soa->rdata, soa->rdlen, serial, &x[0], &x[1], &x[2],
+	                    &x[3]) < 0)
+		return DNSD_EINVAL;
+	return 0;
+}
+
+int dnsd_zdiff_start(const dnsd_xfr_rr *from_soa, const dnsd_xfr_rr *to_soa,
+                     dnsd_zdiff **out)
+{
+	*out = NULL;
+	if (!from_soa || !to_soa ||
+	    !dnsd_name_equal(from_soa->owner, to_soa->owner))
+		return DNSD_EINVAL;
+	dnsd_zdiff *d = zd_new();
+	if (!d)
+		return DNSD_ENOMEM;
+	d->origin_len = dnsd_name_len(to_soa->owner);
+	int rc = soa_copy(d, from_soa, &d->from_soa, &d->from_serial);
+	if (!rc)
+		rc = soa_copy(d, to_soa, &d->to_soa, &d->to_serial);
+	if (rc) {
+		dnsd_zdiff_free(d);
+		return rc;
+	}
+	*out = d;
+	return 0;
+}
+
+int dnsd_zdiff_append(dnsd_zdiff *d, bool added, const dnsd_xfr_rr *rr)
+{
+	zd_build b = {.d = d};
+	zd_put(&b, added, rr->owner, rr->type, rr->ttl, rr->rdata, rr->rdlen);
+	return b.err;
+}
+
 /* ---- merging ---- */
 
 /* The lists' total order: owner, type, RDATA, TTL. */
