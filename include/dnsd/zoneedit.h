@@ -49,4 +49,17 @@ int dnsd_zoneedit_apply(const char *name, const char *text, size_t len,
                         const dnsd_zf_opts *o, const dnsd_zdiff *d, char **out,
                         size_t *outlen, char *err, size_t errcap);
 
+/* The same, checked against a version the caller has: old, the version
+ * the text was loaded as (or the result of the edit before). It is not
+ * built again from the text (one zone build fewer); the edited text must
+ * build to exactly old with d applied, which is what the caller serves,
+ * whatever the text held. When built is not NULL, that version, built
+ * from the edited text and checked, is given to the caller (one
+ * reference) on success: a caller with only the difference (a dynamic
+ * UPDATE, update.h dnsd_update_group_diff) serves it. */
+int dnsd_zoneedit_apply_known(const char *name, const char *text, size_t len,
+                              const dnsd_zf_opts *o, const dnsd_zone *old,
+                              const dnsd_zdiff *d, char **out, size_t *outlen,
+                              dnsd_zone **built, char *err, size_t errcap);
+
 #endif

@@ -99,7 +99,8 @@ typedef struct ed {
 	edit *edits;
 	size_t nedit, editcap;
 	sbuf eb;
-	dnsd_zone_builder *old;
+	dnsd_zone_builder *old; /* NULL when the caller gave the version */
+	dnsd_zone **built;      /* the checked version, for the caller */
 	/* the last line that wrote an owner (in the top file) is deleted,
 	 * and no line after it took the owner over yet */
 	bool def_deleted;
@@ -285,7 +286,7 @@ static int on_record(void *ctx, const dnsd_zf_rr *rr, const dnsd_zf_span *s)
 {
 	ed *e = ctx;
 	char nb[DNSD_NAME_TEXT_MAX + 1], tb[16];
-	int r = dnsd_zone_builder_add(e->old, rr);
+	int r = e->old ? dnsd_zone_builder_add(e->old, rr) : 0;
 	if (r < 0)
 		return r;
 	bool editable = !s->included && !s->generated;
@@ -603,9 +604,10 @@ static int check(ed *e, const char *name, const dnsd_zf_opts *o,
 	if (r < 0)
 		return fail(e, r, "the new version does not build");
 	r = dnsd_zdiff_compute(old, z, &nd);
-	dnsd_zone_unref(z);
-	if (r < 0)
+	if (r < 0) {
+		dnsd_zone_unref(z);
 		return r;
+	}
 	const dnsd_xfr_rr *x = list_differs(nd, e->d, false);
 	if (!x)
 		x = list_differs(nd, e->d, true);
@@ -620,12 +622,17 @@ static int check(ed *e, const char *name, const dnsd_zf_opts *o,
 		         nb, dnsd_rrtype_to_text(x->type, tb));
 	}
 	dnsd_zdiff_free(nd);
+	if (r == 0 && e->built)
+		*e->built = z;
+	else
+		dnsd_zone_unref(z);
 	return r;
 }
 
 /* ---- the entry point ---- */
 
-static int run(ed *e, const char *name, const dnsd_zf_opts *o, sbuf *out)
+static int run(ed *e, const char *name, const dnsd_zf_opts *o,
+               const dnsd_zone *known, sbuf *out)
 {
 	dnsd_zone *old = NULL;
 	dnsd_zf_result res;
@@ -633,18 +640,22 @@ static int run(ed *e, const char *name, const dnsd_zf_opts *o, sbuf *out)
 	int r = tables_new(e);
 	if (r < 0)
 		return r;
-	e->old = dnsd_zone_builder_new(e->zorigin);
-	if (!e->old)
+	if (!known && !(e->old = dnsd_zone_builder_new(e->zorigin)))
 		return DNSD_ENOMEM;
 	r = dnsd_zonefile_parse_spans(name, e->text, e->len, o, on_record, e,
 	                              &res);
 	if (r < 0)
 		return r == DNSD_ESYNTAX ? fail(e, r, "the text does not parse")
 		                         : r;
-	r = dnsd_zone_builder_finish(e->old, on_diag, e, NULL, &old);
-	e->old = NULL;
-	if (r < 0)
-		return fail(e, r, "the text does not build");
+	if (known) {
+		old = (dnsd_zone *)known;
+		dnsd_zone_ref(old);
+	} else {
+		r = dnsd_zone_builder_finish(e->old, on_diag, e, NULL, &old);
+		e->old = NULL;
+		if (r < 0)
+			return fail(e, r, "the text does not build");
+	}
 	for (size_t i = 0; i <= e->dmask && r == 0; i++) {
 		const del *x = &e->dels[i];
 		if (x->rr && !x->found) {
@@ -666,10 +677,13 @@ static int run(ed *e, const char *name, const dnsd_zf_opts *o, sbuf *out)
 	return r;
 }
 
-int dnsd_zoneedit_apply(const char *name, const char *text, size_t len,
-                        const dnsd_zf_opts *o, const dnsd_zdiff *d, char **out,
-                        size_t *outlen, char *err, size_t errcap)
+static int edit_text(const char *name, const char *text, size_t len,
+                     const dnsd_zf_opts *o, const dnsd_zone *known,
+                     const dnsd_zdiff *d, char **out, size_t *outlen,
+                     dnsd_zone **built, char *err, size_t errcap)
 {
+	if (built)
+		*built = NULL;
 	if (err && errcap)
 		err[0] = 0;
 	*out = NULL;
@@ -683,6 +697,7 @@ int dnsd_zoneedit_apply(const char *name, const char *text, size_t len,
 	    .len = len,
 	    .err = err,
 	    .errcap = err ? errcap : 0,
+	    .built = built,
 	};
 	/* new lines end as the file's first line does */
 	const char *nl = memchr(e.text, '\n', len);
@@ -691,7 +706,7 @@ int dnsd_zoneedit_apply(const char *name, const char *text, size_t len,
 	po.diag = on_diag;
 	po.diag_ctx = &e;
 	sbuf res = {0};
-	int r = run(&e, name, &po, &res);
+	int r = run(&e, name, &po, known, &res);
 	if (r == 0) {
 		*out = res.s;
 		*outlen = res.len;
@@ -706,4 +721,23 @@ int dnsd_zoneedit_apply(const char *name, const char *text, size_t len,
 	free(e.edits);
 	free(e.eb.s);
 	return r;
+}
+
+int dnsd_zoneedit_apply(const char *name, const char *text, size_t len,
+                        const dnsd_zf_opts *o, const dnsd_zdiff *d, char **out,
+                        size_t *outlen, char *err, size_t errcap)
+{
+	return edit_text(name, text, len, o, NULL, d, out, outlen, NULL, err,
+	                 errcap);
+}
+
+int dnsd_zoneedit_apply_known(const char *name, const char *text, size_t len,
+                              const dnsd_zf_opts *o, const dnsd_zone *old,
+                              const dnsd_zdiff *d, char **out, size_t *outlen,
+                              dnsd_zone **built, char *err, size_t errcap)
+{
+	if (!old)
+		return DNSD_EINVAL;
+	return edit_text(name, text, len, o, old, d, out, outlen, built, err,
+	                 errcap);
 }
