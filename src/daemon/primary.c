@@ -35,6 +35,7 @@
  * request was), a question that is not one SOA FORMERR. */
 #include "gitstore.h"
 #include "ixfr.h"
+#include "journal.h"
 #include "log.h"
 #include "notifyout.h"
 #include "role.h"
@@ -154,6 +155,21 @@ struct primary_load {
 	int push_err;
 	char push_msg[768];
 	size_t ahead;
+	/* the UPDATE journal (lent): the UPDATEs journaled and not committed
+	 * yet, oldest first, and their zone files' texts; committed first
+	 * when jcommit, else carried on (and what this job journals added) */
+	journal *jr;
+	struct primary_jw *jw;
+	struct primary_update *jr_upd;
+	struct primary_text *texts;
+	size_t ntexts;
+	bool jcommit;
+	bool jcommit_failed; /* they stay in the journal */
+	bool jcommitted;
+	git_oid jcommit_id;
+	char jcommit_hex[GIT_OID_HEXSZ + 1];
+	bool pull_dropped, force_dropped; /* not done: the journal first */
+	bool journaled;                   /* this job appended */
 	/* the IXFR steps from the versions served to the new ones */
 	struct primary_diff {
 		uint8_t origin[DNSD_NAME_MAX];
@@ -186,14 +202,31 @@ struct primary_update {
 	git_oid from;                /* replayed: the local commit */
 	int rcode;
 	char reason[160];
-	bool changed;  /* in the commit */
+	bool changed;  /* in the commit, or in the journal */
 	char *summary; /* what it changed, for the commit message */
+	uint64_t seq;  /* its journal record, 0 when not journaled */
+};
+
+/* A zone file's text with the journaled UPDATEs applied: what their
+ * commit will hold. */
+struct primary_text {
+	uint8_t origin[DNSD_NAME_MAX];
+	char *file;
+	char *text;
+	size_t len;
 };
 
 struct primary {
 	dnsd_server *s;
 	struct event *done; /* a job's result is ready */
+	/* the job thread, started with the first job and kept: a job is
+	 * handed over under job_lock (job_ready), not by a thread of its
+	 * own each time */
 	pthread_t thread;
+	bool thread_started;
+	pthread_mutex_t job_lock;
+	pthread_cond_t job_cv;
+	bool job_ready, job_quit;
 	struct primary_load *job; /* the job running, or NULL */
 	bool again_reload;        /* SIGHUP during a job */
 	bool again_pull;          /* NOTIFY, timer, retry during a job */
@@ -224,6 +257,17 @@ struct primary {
 	bool push_rejected;    /* the last push found the remote moved */
 	double unpushed_since; /* primary_now() of the oldest commit not
 	                          pushed, or 0 */
+	/* the UPDATE journal and what it holds that git does not yet */
+	journal *jr;
+	struct primary_jw *jw;         /* its writer thread */
+	struct primary_update *jr_upd; /* oldest first */
+	struct primary_text *texts;
+	size_t ntexts;
+	double jr_since;         /* primary_now() of the oldest, or 0 */
+	struct event *commit_ev; /* idle, or the retry after a failure */
+	bool commit_wanted;
+	unsigned commit_backoff;
+	bool pull_deferred, reload_deferred; /* until the journal commits */
 };
 
 /* ---- diagnostics ------------------------------------------------------ */
@@ -693,6 +737,15 @@ static void primary_load_git(struct primary_load *l)
 	git_tree *tree = NULL;
 	dnsd_layout_ignore ig = {0};
 
+	if (!l->pull && !l->force && l->have_loaded) {
+		/* nothing moves the branch but this process's jobs: the
+		 * commit served is the head */
+		git_oid_cpy(&l->commit, &l->loaded);
+		git_oid_tostr(l->commit_hex, sizeof(l->commit_hex), &l->loaded);
+		l->commit_hex[7] = 0;
+		l->same = true;
+		return;
+	}
 	if (l->pull) {
 		double t0 = primary_now();
 		l->pull_err = gitstore_pull(l->g, &l->pr, l->pull_msg,
@@ -978,12 +1031,59 @@ static size_t primary_notify_answer(dnsd_server *s, dnsd_request *r, int rcode,
 #define PRIMARY_UPDATE_MAX_RRSET                                               \
 	1000                        /* records an UPDATE may grow an RRset to */
 #define PRIMARY_UPDATE_MAX_NAME 100 /* RRsets an UPDATE may grow a name to */
+#define PRIMARY_COMMIT_IDLE     0.25 /* s without UPDATEs: the journal commits */
+#define PRIMARY_COMMIT_LAG                                                     \
+	10.0 /* s: the oldest journaled UPDATE is committed by then, however   \
+	        many more come */
+#define PRIMARY_JOURNAL_MAX                                                    \
+	10000 /* journaled UPDATEs: commit before more are taken into it */
+
+/* Where the UPDATEs' zone files (and what they $INCLUDE) are read from:
+ * the tree of the commit served. */
+typedef struct primary_rd {
+	int (*read)(void *ctx, const char *path, char **buf, size_t *len);
+	void *ctx;
+} primary_rd;
+
+/* The commit's tree for the journaled UPDATEs, looked up only when a
+ * file has to be read (most jobs read none: the texts are in memory). */
+struct primary_src {
+	struct primary_load *l;
+	git_commit *c;
+	git_tree *tree;
+	bool failed;
+};
+
+static int primary_src_read(void *ctx, const char *path, char **buf,
+                            size_t *len)
+{
+	struct primary_src *ps = ctx;
+
+	if (ps->tree == NULL && !ps->failed &&
+	    (git_commit_lookup(&ps->c, gitstore_repo(ps->l->g),
+	                       &ps->l->commit) != 0 ||
+	     git_commit_tree(&ps->tree, ps->c) != 0))
+		ps->failed = true;
+	if (ps->tree == NULL)
+		return DNSD_ENOTFOUND;
+	gittree_src src = {gitstore_repo(ps->l->g), ps->tree, NULL, NULL};
+	return gittree_read(&src, path, buf, len);
+}
+
+static void primary_src_free(struct primary_src *ps)
+{
+	git_tree_free(ps->tree);
+	git_commit_free(ps->c);
+}
 
 /* One zone the UPDATEs of a job change: its version as the updates
  * before left it, and its file's text. */
 struct primary_upzone {
 	uint8_t origin[DNSD_NAME_MAX];
-	dnsd_zone *cur; /* referenced */
+	dnsd_zone *cur;       /* referenced */
+	dnsd_zone *start;     /* referenced: the version before the job's */
+	dnsd_update_group *g; /* journal: the job's UPDATEs of the zone */
+	uint32_t serial;      /* and the serial they left */
 	const char *file;
 	char *text;
 	size_t len;
@@ -992,7 +1092,7 @@ struct primary_upzone {
 
 static struct primary_upzone *
 primary_upzone_get(struct primary_load *l, struct primary_upzone *ws, size_t *n,
-                   dnsd_zone *const *base, size_t nbase, gittree_src *src,
+                   dnsd_zone *const *base, size_t nbase, const primary_rd *rd,
                    const uint8_t *origin)
 {
 	for (size_t i = 0; i < *n; i++)
@@ -1005,14 +1105,26 @@ primary_upzone_get(struct primary_load *l, struct primary_upzone *ws, size_t *n,
 	memset(u, 0, sizeof(*u));
 	memcpy(u->origin, origin, dnsd_name_len(origin));
 	dnsd_zone_ref(z);
-	u->cur = z;
+	dnsd_zone_ref(z);
+	u->cur = u->start = z;
+	u->serial = dnsd_zone_serial(z);
+	for (size_t i = 0; i < l->ntexts; i++)
+		if (dnsd_name_equal(l->texts[i].origin, origin)) {
+			/* journaled UPDATEs changed it since the commit */
+			u->file = l->texts[i].file;
+			u->len = l->texts[i].len;
+			if ((u->text = malloc(u->len + 1)) == NULL)
+				fatalx("out of memory");
+			memcpy(u->text, l->texts[i].text, u->len + 1);
+			return u;
+		}
 	const struct primary_files *lists[2] = {&l->files, &l->prev};
 	for (int k = 0; k < 2 && u->file == NULL; k++)
 		for (size_t i = 0; i < lists[k]->n && u->file == NULL; i++)
 			if (dnsd_name_equal(lists[k]->f[i].origin, origin))
 				u->file = lists[k]->f[i].name;
 	if (u->file != NULL &&
-	    gittree_read(src, u->file, &u->text, &u->len) < 0)
+	    rd->read(rd->ctx, u->file, &u->text, &u->len) < 0)
 		u->text = NULL;
 	return u;
 }
@@ -1062,53 +1174,106 @@ static char *primary_update_summary(const dnsd_zdiff *d)
 	return text;
 }
 
-/* One UPDATE against the zone as the updates before it left it. */
-static void primary_apply_one(struct primary_load *l, struct primary_update *u,
-                              struct primary_upzone *ws, size_t *nws,
-                              dnsd_zone *const *base, size_t nbase,
-                              gittree_src *src, dnsd_arena *a)
+/* One UPDATE applied to the zone as the updates before it left it: the
+ * zone it is for, res filled; NULL when it is not for one (u says why). */
+static struct primary_upzone *
+primary_apply_zone(struct primary_load *l, struct primary_update *u,
+                   struct primary_upzone *ws, size_t *nws,
+                   dnsd_zone *const *base, size_t nbase, const primary_rd *rd,
+                   dnsd_arena *a, dnsd_update_result *res)
 {
 	dnsd_msg m;
-	dnsd_update_result res;
 
+	memset(res, 0, sizeof(*res));
 	dnsd_arena_reset(a);
 	if (u->wire == NULL) {
 		/* a local commit that is not dnsd's: nothing to replay */
 		u->rcode = DNSD_RCODE_REFUSED;
 		snprintf(u->reason, sizeof(u->reason),
 		         "a local commit with no UPDATE to replay");
-		return;
+		return NULL;
 	}
 	if (dnsd_msg_parse(u->wire, u->len, a, &m) < 0 || m.hdr.qdcount != 1) {
 		u->rcode = DNSD_RCODE_FORMERR;
 		snprintf(u->reason, sizeof(u->reason), "malformed");
-		return;
+		return NULL;
 	}
 	memcpy(u->zone, m.qd[0].qname, dnsd_name_len(m.qd[0].qname));
 	struct primary_upzone *z =
-	    primary_upzone_get(l, ws, nws, base, nbase, src, m.qd[0].qname);
+	    primary_upzone_get(l, ws, nws, base, nbase, rd, m.qd[0].qname);
 	if (z == NULL) {
 		u->rcode = DNSD_RCODE_NOTAUTH;
 		snprintf(u->reason, sizeof(u->reason), "zone not served");
-		return;
+		return NULL;
 	}
-	memset(&res, 0, sizeof(res));
-	dnsd_update_apply(z->cur, &m, &l->limits, &res);
-	u->rcode = res.rcode;
-	snprintf(u->reason, sizeof(u->reason), "%s", res.reason);
-	if (res.rcode == DNSD_RCODE_NOERROR && res.zone != NULL) {
+	dnsd_update_apply(z->cur, &m, &l->limits, res);
+	u->rcode = res->rcode;
+	snprintf(u->reason, sizeof(u->reason), "%s", res->reason);
+	return z;
+}
+
+/* What an UPDATE asked, for its commit message when it went in with a
+ * group (no difference of its own): the serial step, then a line per
+ * update of its update section, the first PRIMARY_SUMMARY_LINES. */
+static char *primary_msg_summary(const dnsd_msg *m, uint32_t from, uint32_t to)
+{
+	char *text = NULL, name[DNSD_NAME_TEXT_MAX], type[16], rdata[512];
+	size_t len = 0, n = m->count[DNSD_SEC_AUTHORITY];
+	FILE *f = open_memstream(&text, &len);
+
+	if (f == NULL)
+		fatalx("out of memory");
+	fprintf(f, "serial %u -> %u\n", from, to);
+	for (size_t i = 0; i < n && i < PRIMARY_SUMMARY_LINES; i++) {
+		const dnsd_rr *rr = &m->sec[DNSD_SEC_AUTHORITY][i];
+		log_name(rr->owner, name, sizeof(name));
+		dnsd_rrtype_to_text(rr->type, type);
+		if (rr->rclass == DNSD_CLASS_ANY && rr->type == DNSD_TYPE_ANY) {
+			fprintf(f, "  - %s (every RRset)\n", name);
+			continue;
+		}
+		if (rr->rclass == DNSD_CLASS_ANY) {
+			fprintf(f, "  - %s %s (the RRset)\n", name, type);
+			continue;
+		}
+		if (dnsd_rdata_to_text(rr->type, rr->rdata, rr->rdlen, false,
+		                       rdata, sizeof(rdata)) < 0)
+			snprintf(rdata, sizeof(rdata), "(%u octets)",
+			         rr->rdlen);
+		if (rr->rclass == DNSD_CLASS_NONE)
+			fprintf(f, "  - %s %s %s\n", name, type, rdata);
+		else
+			fprintf(f, "  + %s %u %s %s\n", name, rr->ttl, type,
+			        rdata);
+	}
+	if (n > PRIMARY_SUMMARY_LINES)
+		fprintf(f, "  (and %zu more)\n", n - PRIMARY_SUMMARY_LINES);
+	fclose(f);
+	return text;
+}
+
+/* One UPDATE against the zone as the updates before it left it, its zone
+ * file edited for it alone. */
+static void primary_apply_one(struct primary_load *l, struct primary_update *u,
+                              struct primary_upzone *ws, size_t *nws,
+                              dnsd_zone *const *base, size_t nbase,
+                              const primary_rd *rd, dnsd_arena *a)
+{
+	dnsd_update_result res;
+	struct primary_upzone *z =
+	    primary_apply_zone(l, u, ws, nws, base, nbase, rd, a, &res);
+
+	if (z != NULL && res.rcode == DNSD_RCODE_NOERROR && res.zone != NULL) {
 		char *text = NULL, err[256] = "";
 		size_t len = 0;
-		gittree_src inc = *src;
-		inc.on_read = NULL;
-		dnsd_zf_opts o = {.origin = z->origin,
-		                  .read = gittree_read,
-		                  .read_ctx = &inc};
+		dnsd_zf_opts o = {
+		    .origin = z->origin, .read = rd->read, .read_ctx = rd->ctx};
 		int r = z->text == NULL
 		            ? DNSD_ENOTFOUND
-		            : dnsd_zoneedit_apply(z->file, z->text, z->len, &o,
-		                                  res.diff, &text, &len, err,
-		                                  sizeof(err));
+		            : dnsd_zoneedit_apply_known(z->file, z->text,
+		                                        z->len, &o, z->cur,
+		                                        res.diff, &text, &len,
+		                                        NULL, err, sizeof(err));
 		if (r < 0) {
 			u->rcode = DNSD_RCODE_REFUSED;
 			snprintf(u->reason, sizeof(u->reason),
@@ -1157,15 +1322,23 @@ static void primary_update_trailer(FILE *f, const struct primary_update *u)
 	free(b64);
 }
 
+/* The trailer of a commit of journaled UPDATEs: the journal's id and
+ * the last record it holds. */
+#define PRIMARY_JTRAILER "Dnsd-Journal: "
+
 /* The commit message: who changed which zone, a line per UPDATE (the
- * replayed ones first), then the trailers. */
-static char *primary_update_message(struct primary_load *l)
+ * replayed ones, on the remote's commit, first), then the trailers; and
+ * the journal's when jr. */
+static char *primary_update_message(struct primary_update *replay,
+                                    struct primary_update *upd,
+                                    const git_oid *onto, const journal *jr)
 {
 	char *text = NULL, zone[DNSD_NAME_TEXT_MAX], key[DNSD_NAME_TEXT_MAX];
 	char remote[GIT_OID_HEXSZ + 1];
 	size_t len = 0, n = 0, nr = 0;
 	FILE *f = open_memstream(&text, &len);
-	struct primary_update *lists[2] = {l->replay, l->upd};
+	struct primary_update *lists[2] = {replay, upd};
+	uint64_t last = 0;
 
 	if (f == NULL)
 		fatalx("out of memory");
@@ -1174,7 +1347,7 @@ static char *primary_update_message(struct primary_load *l)
 			n += u->changed;
 			nr += u->changed && k == 0;
 		}
-	git_oid_tostr(remote, sizeof(remote), &l->commit);
+	git_oid_tostr(remote, sizeof(remote), onto);
 	remote[7] = 0;
 	fprintf(f, "dnsd: %zu dynamic update%s", n, n == 1 ? "" : "s");
 	if (nr > 0)
@@ -1194,8 +1367,15 @@ static char *primary_update_message(struct primary_load *l)
 	fprintf(f, "\n");
 	for (int k = 0; k < 2; k++)
 		for (struct primary_update *u = lists[k]; u; u = u->next)
-			if (u->changed)
+			if (u->changed) {
 				primary_update_trailer(f, u);
+				if (u->seq > last)
+					last = u->seq;
+			}
+	if (jr != NULL)
+		fprintf(f, "%s%016llx %llu\n", PRIMARY_JTRAILER,
+		        (unsigned long long)journal_id(jr),
+		        (unsigned long long)last);
 	fclose(f);
 	return text;
 }
@@ -1458,9 +1638,419 @@ static void primary_replay_report(struct primary_load *l)
 	}
 }
 
+/* ---- the UPDATE journal ----------------------------------------------- */
+
+static void primary_upzones_free(struct primary_upzone *ws, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		dnsd_zone_unref(ws[i].cur);
+		dnsd_zone_unref(ws[i].start);
+		dnsd_update_group_free(ws[i].g);
+		free(ws[i].text);
+	}
+}
+
+/* The text of a zone file the journaled UPDATEs changed (text taken). */
+static void primary_text_set(struct primary_load *l, const uint8_t *origin,
+                             const char *file, char *text, size_t len)
+{
+	struct primary_text *t = NULL;
+
+	for (size_t i = 0; i < l->ntexts && t == NULL; i++)
+		if (dnsd_name_equal(l->texts[i].origin, origin))
+			t = &l->texts[i];
+	if (t == NULL) {
+		struct primary_text *a =
+		    realloc(l->texts, (l->ntexts + 1) * sizeof(*a));
+		if (a == NULL)
+			fatalx("out of memory");
+		l->texts = a;
+		t = &a[l->ntexts++];
+		memset(t, 0, sizeof(*t));
+		memcpy(t->origin, origin, dnsd_name_len(origin));
+		if ((t->file = strdup(file)) == NULL)
+			fatalx("out of memory");
+	}
+	free(t->text);
+	t->text = text;
+	t->len = len;
+}
+
+static void primary_texts_free(struct primary_text *t, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		free(t[i].file);
+		free(t[i].text);
+	}
+	free(t);
+}
+
+/* The journal writer: a thread that appends a group's records (the
+ * fdatasync) while the job thread builds the zone and edits its file. */
+struct primary_jw {
+	pthread_t thread;
+	bool started;
+	pthread_mutex_t lock;
+	pthread_cond_t cv;
+	journal *jr;
+	journal_rec *recs; /* posted */
+	size_t n;
+	bool posted, done, quit;
+	int rc;
+	char err[768];
+};
+
+static void *primary_jw_main(void *arg)
+{
+	struct primary_jw *w = arg;
+
+	pthread_mutex_lock(&w->lock);
+	for (;;) {
+		while (!w->posted && !w->quit)
+			pthread_cond_wait(&w->cv, &w->lock);
+		if (!w->posted)
+			break;
+		w->posted = false;
+		pthread_mutex_unlock(&w->lock);
+		int rc = journal_append(w->jr, w->recs, w->n, w->err,
+		                        sizeof(w->err));
+		pthread_mutex_lock(&w->lock);
+		w->rc = rc;
+		w->done = true;
+		pthread_cond_broadcast(&w->cv);
+	}
+	pthread_mutex_unlock(&w->lock);
+	return NULL;
+}
+
+/* Starts appending recs (kept by the caller until primary_jw_wait); on
+ * the calling thread when there is no writer thread. */
+static void primary_jw_post(struct primary_jw *w, journal *jr,
+                            journal_rec *recs, size_t n)
+{
+	if (w == NULL || !w->started) {
+		if (w != NULL) {
+			w->rc =
+			    journal_append(jr, recs, n, w->err, sizeof(w->err));
+			w->done = true;
+		}
+		return;
+	}
+	pthread_mutex_lock(&w->lock);
+	w->jr = jr;
+	w->recs = recs;
+	w->n = n;
+	w->done = false;
+	w->posted = true;
+	pthread_cond_broadcast(&w->cv);
+	pthread_mutex_unlock(&w->lock);
+}
+
+/* Waits for the append posted: 0, or -1 with the reason in err. */
+static int primary_jw_wait(struct primary_jw *w, char *err, size_t cap)
+{
+	pthread_mutex_lock(&w->lock);
+	while (!w->done)
+		pthread_cond_wait(&w->cv, &w->lock);
+	w->done = false;
+	int rc = w->rc;
+	if (rc < 0)
+		snprintf(err, cap, "%s", w->err);
+	pthread_mutex_unlock(&w->lock);
+	return rc;
+}
+
+static struct primary_jw *primary_jw_new(void)
+{
+	struct primary_jw *w = calloc(1, sizeof(*w));
+
+	if (w == NULL)
+		fatalx("out of memory");
+	pthread_mutex_init(&w->lock, NULL);
+	pthread_cond_init(&w->cv, NULL);
+	w->started = pthread_create(&w->thread, NULL, primary_jw_main, w) == 0;
+	return w;
+}
+
+static void primary_jw_free(struct primary_jw *w)
+{
+	if (w == NULL)
+		return;
+	if (w->started) {
+		pthread_mutex_lock(&w->lock);
+		w->quit = true;
+		pthread_cond_broadcast(&w->cv);
+		pthread_mutex_unlock(&w->lock);
+		pthread_join(w->thread, NULL);
+	}
+	pthread_mutex_destroy(&w->lock);
+	pthread_cond_destroy(&w->cv);
+	free(w);
+}
+
+/* The records of the UPDATEs of the list that changed something and are
+ * not in the journal yet; their number in *n. */
+static journal_rec *primary_jrecs(struct primary_update *upd, size_t *n)
+{
+	size_t k = 0;
+
+	*n = 0;
+	for (struct primary_update *u = upd; u; u = u->next)
+		*n += u->changed && u->seq == 0;
+	journal_rec *recs = calloc(*n + 1, sizeof(*recs));
+	if (recs == NULL)
+		fatalx("out of memory");
+	for (struct primary_update *u = upd; u; u = u->next)
+		if (u->changed && u->seq == 0)
+			recs[k++] = (journal_rec){u->key, u->wire, u->len, 0};
+	return recs;
+}
+
+/* Every UPDATE of the list that changed something is undone: it failed
+ * (why). */
+static void primary_updates_fail(struct primary_update *u, const char *why)
+{
+	for (; u != NULL; u = u->next)
+		if (u->changed) {
+			u->rcode = DNSD_RCODE_SERVFAIL;
+			u->changed = false;
+			snprintf(u->reason, sizeof(u->reason), "%s", why);
+		}
+}
+
+/* Job thread: the UPDATEs of l->upd applied one after the other, each
+ * judged against the zone as the ones before it left it; the file of
+ * each zone changed edited once for all of them; then one journal append
+ * and one fdatasync for the group, after which they are answered. When
+ * that one edit fails (an UPDATE touches a record of a $GENERATE or an
+ * $INCLUDEd file, say), they are applied again one by one, each edited
+ * on its own, so that only the culprits are REFUSED. UPDATEs read from
+ * the journal at start-up (seq set) are in it already. */
+static void primary_apply_journaled(struct primary_load *l,
+                                    dnsd_zone *const *base, size_t nbase)
+{
+	struct primary_src ps = {.l = l};
+	primary_rd rdv = {primary_src_read, &ps}, *rd = &rdv;
+	struct primary_upzone ws[64];
+	char *texts[64] = {0};
+	size_t lens[64], nws = 0, ndiffs = l->ndiffs;
+	dnsd_arena a;
+	dnsd_update_result res;
+	bool careful = false;
+	char err[768];
+
+	dnsd_arena_init(&a, 0);
+	for (struct primary_update *u = l->upd; u && !careful; u = u->next) {
+		dnsd_msg m;
+		dnsd_arena_reset(&a);
+		if (u->wire == NULL ||
+		    dnsd_msg_parse(u->wire, u->len, &a, &m) < 0 ||
+		    m.hdr.qdcount != 1) {
+			u->rcode = DNSD_RCODE_FORMERR;
+			snprintf(u->reason, sizeof(u->reason), "malformed");
+			continue;
+		}
+		memcpy(u->zone, m.qd[0].qname, dnsd_name_len(m.qd[0].qname));
+		struct primary_upzone *z = primary_upzone_get(
+		    l, ws, &nws, base, nbase, rd, m.qd[0].qname);
+		if (z == NULL) {
+			u->rcode = DNSD_RCODE_NOTAUTH;
+			snprintf(u->reason, sizeof(u->reason),
+			         "zone not served");
+			continue;
+		}
+		if (z->g == NULL &&
+		    dnsd_update_group_new(z->start, &l->limits, &z->g) < 0)
+			fatalx("out of memory");
+		dnsd_update_group_apply(z->g, &m, &res);
+		u->rcode = res.rcode;
+		snprintf(u->reason, sizeof(u->reason), "%s", res.reason);
+		if (res.changed) {
+			u->summary =
+			    primary_msg_summary(&m, z->serial, res.serial);
+			z->serial = res.serial;
+			z->changed = u->changed = true;
+		}
+		/* out of memory: one by one, as below */
+		careful = res.rcode == DNSD_RCODE_SERVFAIL;
+	}
+	/* their records go to the journal while the zones are built and
+	 * their files edited */
+	journal_mark mark;
+	size_t n = 0;
+	journal_rec *recs = NULL;
+	journal_mark_get(l->jr, &mark);
+	if (!careful && (recs = primary_jrecs(l->upd, &n)) != NULL && n > 0)
+		primary_jw_post(l->jw, l->jr, recs, n);
+	for (size_t i = 0; i < nws && !careful; i++) {
+		dnsd_zdiff *d = NULL;
+		dnsd_zone *nz = NULL;
+		dnsd_zf_opts o = {.origin = ws[i].origin,
+		                  .read = rd->read,
+		                  .read_ctx = rd->ctx};
+		if (!ws[i].changed)
+			continue;
+		/* the group's difference, one edit of the zone file with it,
+		 * and the new version built once, from the edited file (and
+		 * checked to be the old one with the difference applied);
+		 * failing: one by one, to find the culprits */
+		if (dnsd_update_group_diff(ws[i].g, &d) < 0 || d == NULL ||
+		    ws[i].text == NULL ||
+		    dnsd_zoneedit_apply_known(
+		        ws[i].file, ws[i].text, ws[i].len, &o, ws[i].start, d,
+		        &texts[i], &lens[i], &nz, err, sizeof(err)) < 0) {
+			dnsd_zdiff_free(d);
+			careful = true;
+			break;
+		}
+		dnsd_zone_unref(ws[i].cur);
+		ws[i].cur = nz;
+		struct primary_diff *da =
+		    realloc(l->diffs, (l->ndiffs + 1) * sizeof(*da));
+		if (da == NULL)
+			fatalx("out of memory");
+		l->diffs = da;
+		memcpy(da[l->ndiffs].origin, ws[i].origin,
+		       dnsd_name_len(ws[i].origin));
+		da[l->ndiffs++].d = d;
+	}
+	bool durable = true;
+	if (n > 0 && primary_jw_wait(l->jw, err, sizeof(err)) < 0)
+		durable = false;
+	if (careful && n > 0 && durable &&
+	    journal_rewind(l->jr, &mark, err, sizeof(err)) < 0) {
+		/* the group's records stay in the journal: none of them may be
+		 * answered as applied */
+		log_error("UPDATE: %s", err);
+		careful = false;
+		durable = false;
+	}
+	if (careful) {
+		for (size_t i = 0; i < nws; i++)
+			free(texts[i]);
+		for (size_t i = ndiffs; i < l->ndiffs; i++)
+			dnsd_zdiff_free(l->diffs[i].d);
+		l->ndiffs = ndiffs;
+		primary_upzones_free(ws, nws);
+		nws = 0;
+		for (struct primary_update *u = l->upd; u; u = u->next) {
+			free(u->summary);
+			u->summary = NULL;
+			u->changed = false;
+			primary_apply_one(l, u, ws, &nws, base, nbase, rd, &a);
+		}
+	} else {
+		for (size_t i = 0; i < nws; i++)
+			if (ws[i].changed) {
+				free(ws[i].text);
+				ws[i].text = texts[i];
+				ws[i].len = lens[i];
+			}
+	}
+	dnsd_arena_free(&a);
+
+	if (careful) {
+		/* one by one: their records now */
+		free(recs);
+		recs = primary_jrecs(l->upd, &n);
+		durable = n == 0 ||
+		          journal_append(l->jr, recs, n, err, sizeof(err)) == 0;
+	}
+	if (!durable) {
+		log_error("UPDATE: %s: %zu UPDATE%s not durable, answered "
+		          "SERVFAIL, nothing changes",
+		          err, n, n == 1 ? "" : "s");
+		primary_updates_fail(l->upd, "not durable: the journal cannot "
+		                             "be written");
+		for (size_t i = ndiffs; i < l->ndiffs; i++)
+			dnsd_zdiff_free(l->diffs[i].d);
+		l->ndiffs = ndiffs;
+		for (size_t i = 0; i < nws; i++)
+			ws[i].changed = false;
+	}
+	size_t k = 0;
+	for (struct primary_update *u = l->upd; u && durable; u = u->next)
+		if (u->changed && u->seq == 0)
+			u->seq = recs[k++].seq;
+	free(recs);
+	bool any = false;
+	for (size_t i = 0; i < nws; i++)
+		any |= ws[i].changed;
+	if (any) {
+		l->journaled = true;
+		primary_updates_publish(l, ws, nws);
+		for (size_t i = 0; i < nws; i++)
+			if (ws[i].changed) {
+				primary_text_set(l, ws[i].origin, ws[i].file,
+				                 ws[i].text, ws[i].len);
+				ws[i].text = NULL;
+			}
+	}
+	primary_upzones_free(ws, nws);
+	primary_src_free(&ps);
+}
+
+/* Job thread, first of all: the journaled UPDATEs (l->jr_upd) committed
+ * to git with their zone files' texts, and the journal emptied. When the
+ * commit fails (a full disk) they stay in the journal and served, and the
+ * job neither pulls nor reloads: that would load a commit without
+ * them. */
+static void primary_journal_commit(struct primary_load *l)
+{
+	gitstore_file *files = calloc(l->ntexts + 1, sizeof(*files));
+	char err[768];
+	size_t n = 0;
+	uint64_t first = 0, last = 0;
+
+	if (files == NULL)
+		fatalx("out of memory");
+	for (size_t i = 0; i < l->ntexts; i++)
+		files[i] = (gitstore_file){l->texts[i].file, l->texts[i].text,
+		                           l->texts[i].len};
+	for (struct primary_update *u = l->jr_upd; u; u = u->next) {
+		n++;
+		first = first ? first : u->seq;
+		last = u->seq;
+	}
+	char *msg = primary_update_message(NULL, l->jr_upd, &l->loaded, l->jr);
+	git_oid id;
+	if (gitstore_commit(l->g, NULL, files, l->ntexts, l->author, msg, &id,
+	                    err, sizeof(err)) < 0) {
+		log_error(
+		    "UPDATE: %s; the %zu journaled UPDATE%s (#%llu..#%llu) "
+		    "stay in the journal and served, committed later",
+		    err, n, n == 1 ? "" : "s", (unsigned long long)first,
+		    (unsigned long long)last);
+		l->jcommit_failed = true;
+		l->pull_dropped = l->pull;
+		l->force_dropped = l->force;
+		l->pull = l->force = false;
+	} else {
+		l->jcommitted = true;
+		git_oid_cpy(&l->jcommit_id, &id);
+		git_oid_tostr(l->jcommit_hex, sizeof(l->jcommit_hex), &id);
+		l->jcommit_hex[7] = 0;
+		/* what is served is this commit: no reload for it */
+		git_oid_cpy(&l->loaded, &id);
+		l->have_loaded = true;
+		log_info("UPDATE commit %s: %zu UPDATE%s from the journal "
+		         "(#%llu..#%llu)",
+		         l->jcommit_hex, n, n == 1 ? "" : "s",
+		         (unsigned long long)first, (unsigned long long)last);
+		if (journal_reset(l->jr, err, sizeof(err)) < 0)
+			log_error("UPDATE: %s (the commit holds its records: "
+			          "they are not applied twice)",
+			          err);
+		/* the texts stay: the next UPDATEs edit them without reading
+		 * the commit back */
+	}
+	free(msg);
+	free(files);
+}
+
 /* Job thread: the UPDATEs in order (after a replay's), then one commit
  * for all that changed something (group commit: one fsync for the
- * group). */
+ * group); or, with the journal, one journal append for them. */
 static void primary_apply_updates(struct primary_load *l)
 {
 	struct primary_upzone ws[64];
@@ -1472,6 +2062,10 @@ static void primary_apply_updates(struct primary_load *l)
 	dnsd_arena a;
 	struct primary_update *lists[2] = {l->replay, l->upd};
 
+	if (l->jr != NULL && !l->replaying) {
+		primary_apply_journaled(l, base, nbase);
+		return;
+	}
 	if (git_commit_lookup(&c, gitstore_repo(l->g), &l->commit) != 0 ||
 	    git_commit_tree(&tree, c) != 0) {
 		for (struct primary_update *u = l->upd; u; u = u->next) {
@@ -1484,11 +2078,11 @@ static void primary_apply_updates(struct primary_load *l)
 		return;
 	}
 	gittree_src src = {gitstore_repo(l->g), tree, NULL, NULL};
+	primary_rd rd = {gittree_read, &src};
 	dnsd_arena_init(&a, 0);
 	for (int k = 0; k < 2; k++)
 		for (struct primary_update *u = lists[k]; u; u = u->next)
-			primary_apply_one(l, u, ws, &nws, base, nbase, &src,
-			                  &a);
+			primary_apply_one(l, u, ws, &nws, base, nbase, &rd, &a);
 	dnsd_arena_free(&a);
 	if (l->replaying)
 		primary_replay_report(l);
@@ -1500,7 +2094,8 @@ static void primary_apply_updates(struct primary_load *l)
 			    (gitstore_file){ws[i].file, ws[i].text, ws[i].len};
 	char err[768];
 	if (nf > 0) {
-		char *msg = primary_update_message(l);
+		char *msg =
+		    primary_update_message(l->replay, l->upd, &l->commit, NULL);
 		git_oid id;
 		if (gitstore_commit(l->g, l->replaying ? &l->commit : NULL,
 		                    files, nf, l->author, msg, &id, err,
@@ -1526,54 +2121,103 @@ static void primary_apply_updates(struct primary_load *l)
 	}
 	if (l->replaying && !l->dir_failed)
 		primary_replay_diffs(l);
-	for (size_t i = 0; i < nws; i++) {
-		dnsd_zone_unref(ws[i].cur);
-		free(ws[i].text);
-	}
+	primary_upzones_free(ws, nws);
 	git_tree_free(tree);
 	git_commit_free(c);
 }
 
-/* Main loop: every UPDATE of the job answered (its commit is durable,
- * or it changed nothing, or it failed). */
+/* The log line of an UPDATE from the journal at start-up (answered
+ * before the stop). One that no longer applies is said loudly: the
+ * journal is kept as it was beside it. */
+static void primary_journal_logged(const struct primary_update *u)
+{
+	char zone[DNSD_NAME_TEXT_MAX], key[DNSD_NAME_TEXT_MAX];
+
+	log_zone(u->zone, zone, sizeof(zone));
+	log_name(u->key, key, sizeof(key));
+	if (u->rcode == DNSD_RCODE_NOERROR)
+		log_info("UPDATE zone %s key %s: applied again from the "
+		         "journal%s",
+		         zone, key,
+		         u->changed ? "" : ", no change left to make");
+	else
+		log_error("UPDATE from the journal: zone %s key %s no longer "
+		          "applies: %s (%s); not served, the journal is kept "
+		          "beside it",
+		          zone, key, dnsd_tsig_error_name((uint16_t)u->rcode),
+		          u->reason);
+}
+
+/* Main loop: every UPDATE of the job answered (its commit or its journal
+ * record is durable, or it changed nothing, or it failed); the journaled
+ * ones wait for their commit in p->jr_upd. */
 static void primary_updates_done(struct primary *p, struct primary_load *l)
 {
 	uint8_t buf[1024];
 	char zone[DNSD_NAME_TEXT_MAX], peer[64], key[DNSD_NAME_TEXT_MAX];
+	char how[64];
+	struct primary_update **tail = &p->jr_upd;
 
+	while (*tail != NULL)
+		tail = &(*tail)->next;
 	while (l->upd != NULL) {
 		struct primary_update *u = l->upd;
 		l->upd = u->next;
+		u->next = NULL;
 		dnsd_deferred *d = u->d;
-		dnsd_answer_opts o = p->s->answer_opts;
-		o.tcp = d->tcp;
-		size_t room =
-		    sizeof(buf) - (d->tsig ? dnsd_tsig_reserve(d->tsig) : 0);
-		size_t n = dnsd_answer_error(&d->q, 0, u->rcode, &o, buf, room);
-		log_zone(d->q.qname, zone, sizeof(zone));
-		log_peer((const struct sockaddr *)&d->peer, peer, sizeof(peer));
-		log_name(u->key, key, sizeof(key));
-		const char *rc = dnsd_tsig_error_name((uint16_t)u->rcode);
-		if (u->rcode == DNSD_RCODE_NOERROR)
-			log_info("UPDATE zone %s from %s key %s: NOERROR%s%s%s",
-			         zone, peer, key, u->changed ? ", commit " : "",
-			         u->changed ? l->commit_hex : ", no change",
-			         u->reason[0] ? "" : "");
-		else
-			log_warnx("UPDATE zone %s from %s key %s: %s (%s)",
-			          zone, peer, key, rc, u->reason);
-		u->d = NULL;
-		dnsd_deferred_answer(d, buf, n, sizeof(buf));
-		atomic_fetch_sub(&p->upd_pending, 1);
+		if (d == NULL) {
+			primary_journal_logged(u);
+		} else {
+			dnsd_answer_opts o = p->s->answer_opts;
+			o.tcp = d->tcp;
+			size_t room =
+			    sizeof(buf) -
+			    (d->tsig ? dnsd_tsig_reserve(d->tsig) : 0);
+			size_t n = dnsd_answer_error(&d->q, 0, u->rcode, &o,
+			                             buf, room);
+			log_zone(d->q.qname, zone, sizeof(zone));
+			log_peer((const struct sockaddr *)&d->peer, peer,
+			         sizeof(peer));
+			log_name(u->key, key, sizeof(key));
+			const char *rc =
+			    dnsd_tsig_error_name((uint16_t)u->rcode);
+			if (!u->changed)
+				snprintf(how, sizeof(how), ", no change");
+			else if (u->seq != 0)
+				snprintf(how, sizeof(how), ", journal #%llu",
+				         (unsigned long long)u->seq);
+			else
+				snprintf(how, sizeof(how), ", commit %s",
+				         l->commit_hex);
+			if (u->rcode == DNSD_RCODE_NOERROR)
+				log_info("UPDATE zone %s from %s key %s: "
+				         "NOERROR%s",
+				         zone, peer, key, how);
+			else
+				log_warnx("UPDATE zone %s from %s key %s: %s "
+				          "(%s)",
+				          zone, peer, key, rc, u->reason);
+			u->d = NULL;
+			dnsd_deferred_answer(d, buf, n, sizeof(buf));
+			atomic_fetch_sub(&p->upd_pending, 1);
+		}
+		if (u->changed && u->seq != 0) {
+			if (p->jr_upd == NULL)
+				p->jr_since = primary_now();
+			*tail = u;
+			tail = &u->next;
+			continue;
+		}
 		free(u->wire);
 		free(u->summary);
 		free(u);
 	}
-	if (l->committed || l->kept) {
+	if (l->committed || l->kept || l->jcommitted) {
 		if (p->unpushed_since == 0)
 			p->unpushed_since = primary_now();
-		/* while the remote fails, the retry timer pushes */
-		if (p->push_backoff == 0)
+		/* while the remote fails, the retry timer pushes; a job that
+		 * pushed after its commit has pushed it */
+		if (p->push_backoff == 0 && !l->push)
 			p->push_wanted = true;
 	}
 }
@@ -1679,10 +2323,19 @@ static size_t primary_update(dnsd_server *s, void *state, dnsd_request *r,
  * history the waiting IXFRs need. */
 static void primary_load(struct primary_load *l)
 {
+	if (l->jcommit)
+		primary_journal_commit(l);
 	if (l->dir != NULL)
 		primary_load_dir(l);
 	else
 		primary_load_git(l);
+	if (!l->same && !l->jcommit_failed && l->ntexts > 0) {
+		/* zones loaded again from the commit: its files are the
+		 * texts now (the journal was committed first) */
+		primary_texts_free(l->texts, l->ntexts);
+		l->texts = NULL;
+		l->ntexts = 0;
+	}
 	if (!l->dir_failed && !l->same)
 		primary_load_store(l);
 	if (l->g != NULL && l->hist != NULL)
@@ -1729,6 +2382,8 @@ static void primary_load_free(struct primary_load *l)
 	primary_history_free(l->hist);
 	primary_update_free(l->upd);
 	primary_update_free(l->replay);
+	primary_update_free(l->jr_upd);
+	primary_texts_free(l->texts, l->ntexts);
 	free(l->author);
 	free(l->diffs);
 	free(l->old);
@@ -1804,8 +2459,18 @@ static void primary_log_pull(struct primary *p, struct primary_load *l)
 		git_oid_tostr(old, sizeof(old), &l->loaded);
 		old[7] = 0;
 	}
+	uint64_t first = 0, last = 0;
+	for (struct primary_update *u = l->upd; u; u = u->next)
+		if (u->changed && u->seq != 0) {
+			first = first ? first : u->seq;
+			last = u->seq;
+		}
 	if (l->committed)
 		fprintf(f, "UPDATE commit: %s..%s", old, l->commit_hex);
+	else if (last != 0 && !l->pull)
+		fprintf(f, "UPDATE journal #%llu..#%llu on %s",
+		        (unsigned long long)first, (unsigned long long)last,
+		        l->commit_hex);
 	else
 		fprintf(f, "pull: %s..%s (fetch %.2f s, reload %.2f s)", old,
 		        l->commit_hex, l->fetch_s, l->load_s);
@@ -1894,14 +2559,28 @@ static void primary_publish(struct primary *p, struct primary_load *l)
 
 static void primary_job_start(struct primary *p, bool pull, bool force);
 static void primary_pushed(struct primary *p, struct primary_load *l);
+static void primary_journal_done(struct primary *p, struct primary_load *l);
 
 static void *primary_job_main(void *arg)
 {
 	struct primary *p = arg;
 
-	primary_load(p->job);
-	/* Hand the result to the main loop; evthread makes this safe. */
-	event_active(p->done, EV_READ, 0);
+	pthread_mutex_lock(&p->job_lock);
+	for (;;) {
+		while (!p->job_ready && !p->job_quit)
+			pthread_cond_wait(&p->job_cv, &p->job_lock);
+		if (!p->job_ready)
+			break;
+		p->job_ready = false;
+		struct primary_load *l = p->job;
+		pthread_mutex_unlock(&p->job_lock);
+		primary_load(l);
+		/* Hand the result to the main loop; evthread makes this
+		 * safe. */
+		event_active(p->done, EV_READ, 0);
+		pthread_mutex_lock(&p->job_lock);
+	}
+	pthread_mutex_unlock(&p->job_lock);
 	return NULL;
 }
 
@@ -1949,11 +2628,11 @@ static void primary_job_done(evutil_socket_t fd, short what, void *arg)
 	struct primary *p = arg;
 	struct primary_load *l = p->job;
 
-	if (!pthread_equal(p->thread, pthread_self()))
-		pthread_join(p->thread, NULL);
 	p->job = NULL;
-	if (p->g != NULL)
+	if (p->g != NULL) {
+		primary_journal_done(p, l);
 		primary_job_fetched(p, l);
+	}
 	if (l->dir_failed) {
 		if (l->dir != NULL)
 			log_error(
@@ -1970,15 +2649,72 @@ static void primary_job_done(evutil_socket_t fd, short what, void *arg)
 	}
 	primary_history_done(p, l);
 	primary_updates_done(p, l);
+	if (l->journaled && p->commit_backoff == 0) {
+		/* the commit waits until no UPDATE came for a while */
+		struct timeval tv = {.tv_usec = PRIMARY_COMMIT_IDLE * 1e6};
+		evtimer_add(p->commit_ev, &tv);
+	}
 	if (l->push)
 		primary_pushed(p, l);
 	primary_load_free(l);
 	if (p->again_reload || p->again_pull || p->ixfr_queued ||
-	    p->upd_queued || p->push_wanted) {
+	    p->upd_queued || p->push_wanted ||
+	    (p->commit_wanted && p->jr_upd != NULL)) {
 		bool pull = p->again_pull, force = p->again_reload;
 		p->again_reload = p->again_pull = false;
 		primary_job_start(p, pull, force);
 	}
+}
+
+/* Main loop, first after a git job: the journal's UPDATEs back with p,
+ * committed or not; a failed commit retried with backoff, and what it
+ * held back (a pull, a reload) done once it succeeds. */
+static void primary_journal_done(struct primary *p, struct primary_load *l)
+{
+	if (l->jcommitted) {
+		primary_update_free(l->jr_upd);
+		l->jr_upd = NULL;
+		p->have_loaded = true;
+		git_oid_cpy(&p->loaded, &l->jcommit_id);
+		if (p->commit_backoff > 0)
+			log_info("UPDATE: the journal is committed again");
+		p->commit_backoff = 0;
+		p->again_pull |= p->pull_deferred;
+		p->again_reload |= p->reload_deferred;
+		p->pull_deferred = p->reload_deferred = false;
+		p->jr_since = 0;
+	} else if (l->jcommit_failed) {
+		p->commit_backoff =
+		    p->commit_backoff ? p->commit_backoff * 2 : 1;
+		if (p->commit_backoff > PRIMARY_BACKOFF_MAX)
+			p->commit_backoff = PRIMARY_BACKOFF_MAX;
+		p->pull_deferred |= l->pull_dropped;
+		p->reload_deferred |= l->force_dropped;
+		struct timeval tv = {.tv_sec = p->commit_backoff};
+		evtimer_add(p->commit_ev, &tv);
+		log_error("UPDATE: commit of the journal retried in %u s%s",
+		          p->commit_backoff,
+		          l->pull_dropped || l->force_dropped
+		              ? "; the pull or reload asked waits for it"
+		              : "");
+	}
+	p->jr_upd = l->jr_upd;
+	l->jr_upd = NULL;
+	p->texts = l->texts;
+	p->ntexts = l->ntexts;
+	l->texts = NULL;
+	l->ntexts = 0;
+}
+
+/* The journal's commit is due: no UPDATE came for PRIMARY_COMMIT_IDLE,
+ * or a failed commit is to be tried again. */
+static void primary_commit_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct primary *p = arg;
+
+	p->commit_wanted = true;
+	if (p->job == NULL && p->jr_upd != NULL)
+		primary_job_start(p, false, false);
 }
 
 /* After a push: logged, and retried with backoff while it fails. */
@@ -2086,15 +2822,41 @@ static struct primary_load *primary_job_new(struct primary *p, bool pull,
 		p->ixfr_queued = NULL;
 		l->upd = p->upd_queued;
 		p->upd_queued = NULL;
-		/* A job with UPDATEs answers them once committed and
-		 * published, without waiting for a push: the push goes with
-		 * the next job without UPDATEs, or with this one when the
-		 * oldest commit waiting is PRIMARY_PUSH_LAG old (a steady
-		 * stream of UPDATEs still gets pushed). */
-		bool overdue =
-		    p->unpushed_since > 0 &&
-		    primary_now() - p->unpushed_since >= PRIMARY_PUSH_LAG;
-		l->push = p->push_wanted && (l->upd == NULL || overdue);
+		/* The journal's UPDATEs are committed first when the job pulls
+		 * or reloads (that loads the commit: it must hold them), when
+		 * no UPDATE came for PRIMARY_COMMIT_IDLE, when a push is
+		 * wanted, or when the oldest has waited PRIMARY_COMMIT_LAG (a
+		 * steady stream of UPDATEs still gets committed); after a
+		 * failed commit, when its retry timer says. */
+		l->jr = p->jr;
+		l->jw = p->jw;
+		l->jr_upd = p->jr_upd;
+		l->texts = p->texts;
+		l->ntexts = p->ntexts;
+		p->jr_upd = NULL;
+		p->texts = NULL;
+		p->ntexts = 0;
+		double now = primary_now();
+		bool jr_overdue = l->jr_upd != NULL &&
+		                  (now - p->jr_since >= PRIMARY_COMMIT_LAG ||
+		                   journal_count(p->jr) >= PRIMARY_JOURNAL_MAX);
+		bool jr_due =
+		    p->commit_backoff > 0
+		        ? p->commit_wanted
+		        : jr_overdue || (l->upd == NULL &&
+		                         (p->commit_wanted || p->push_wanted));
+		l->jcommit = l->jr_upd != NULL && (pull || force || jr_due);
+		if (l->jcommit)
+			p->commit_wanted = false;
+		/* A job with UPDATEs answers them once durable and published,
+		 * without waiting for a push: the push goes with the next job
+		 * without UPDATEs, or with this one when the oldest commit
+		 * waiting is PRIMARY_PUSH_LAG old. */
+		bool overdue = p->unpushed_since > 0 &&
+		               now - p->unpushed_since >= PRIMARY_PUSH_LAG;
+		bool want =
+		    p->push_wanted || (l->jcommit && p->push_backoff == 0);
+		l->push = want && (l->upd == NULL || overdue || jr_overdue);
 		if (l->push)
 			p->push_wanted = false;
 		if (p->s->cfg->git_author != NULL &&
@@ -2132,12 +2894,20 @@ static void primary_job_start(struct primary *p, bool pull, bool force)
 	if (p->g != NULL && pull)
 		evtimer_del(p->retry);
 	p->job = primary_job_new(p, pull, force);
-	if (pthread_create(&p->thread, NULL, primary_job_main, p) != 0) {
+	if (!p->thread_started &&
+	    pthread_create(&p->thread, NULL, primary_job_main, p) == 0)
+		p->thread_started = true;
+	if (!p->thread_started) {
 		log_error("reload: cannot start a thread, reloading on the "
 		          "main loop");
-		primary_job_main(p);
-		p->thread = pthread_self(); /* nothing to join */
+		primary_load(p->job);
+		event_active(p->done, EV_READ, 0);
+		return;
 	}
+	pthread_mutex_lock(&p->job_lock);
+	p->job_ready = true;
+	pthread_cond_signal(&p->job_cv);
+	pthread_mutex_unlock(&p->job_lock);
 }
 
 /* A worker asked for a pull (NOTIFY). */
@@ -2250,6 +3020,22 @@ static int primary_check_git(const dnsd_config *cfg, struct primary_load *l)
 	if (ahead > 0)
 		fprintf(stderr, "git: %zu local commit%s wait to be pushed\n",
 		        ahead, ahead == 1 ? "" : "s");
+	char *jpath;
+	size_t jn;
+	uint64_t jid;
+	if (asprintf(&jpath, "%s/dnsd.journal", dir) < 0)
+		fatalx("out of memory");
+	if (journal_peek(jpath, &jn, &jid) < 0) {
+		fprintf(stderr, "error: journal %s cannot be read\n", jpath);
+		rc = -1;
+	} else if (jn > 0) {
+		fprintf(
+		    stderr,
+		    "journal: %zu UPDATE%s in %s (those not in a commit yet "
+		    "are committed at the next start)\n",
+		    jn, jn == 1 ? "" : "s", jpath);
+	}
+	free(jpath);
 	gitstore_close(l->g);
 	l->g = NULL;
 out:
@@ -2291,9 +3077,9 @@ static int primary_reload(dnsd_server *s, void *state)
 
 static void primary_free(struct primary *p)
 {
-	struct event **evs[] = {&p->done,      &p->pull_ev, &p->retry,
-	                        &p->poll,      &p->ixfr_ev, &p->upd_ev,
-	                        &p->push_retry};
+	struct event **evs[] = {&p->done,       &p->pull_ev,  &p->retry,
+	                        &p->poll,       &p->ixfr_ev,  &p->upd_ev,
+	                        &p->push_retry, &p->commit_ev};
 	for (size_t i = 0; i < sizeof(evs) / sizeof(evs[0]); i++)
 		if (*evs[i] != NULL)
 			event_free(*evs[i]);
@@ -2303,8 +3089,137 @@ static void primary_free(struct primary *p)
 	primary_history_free(p->ixfr_queued);
 	primary_update_free(p->upd_in);
 	primary_update_free(p->upd_queued);
+	primary_update_free(p->jr_upd);
+	primary_texts_free(p->texts, p->ntexts);
+	primary_jw_free(p->jw);
+	journal_close(p->jr);
 	pthread_mutex_destroy(&p->ixfr_lock);
+	pthread_mutex_destroy(&p->job_lock);
+	pthread_cond_destroy(&p->job_cv);
 	free(p);
+}
+
+/* Start-up: the last record of this journal that a commit holds (its
+ * "Dnsd-Journal: ID SEQ" trailer, looked for down the first parents of
+ * the head), 0 when none does. */
+static uint64_t primary_journal_committed(gitstore *g, const git_oid *head,
+                                          uint64_t id)
+{
+	char want[64];
+	git_oid cur;
+	uint64_t seq = 0;
+
+	snprintf(want, sizeof(want), "\n%s%016llx ", PRIMARY_JTRAILER,
+	         (unsigned long long)id);
+	git_oid_cpy(&cur, head);
+	for (unsigned i = 0; i < 100; i++) {
+		git_commit *c;
+		if (git_commit_lookup(&c, gitstore_repo(g), &cur) != 0)
+			break;
+		const char *t = strstr(git_commit_message(c), want);
+		bool more = git_commit_parentcount(c) > 0;
+		if (t != NULL)
+			seq = strtoull(t + strlen(want), NULL, 10);
+		else if (more)
+			git_oid_cpy(&cur, git_commit_parent_id(c, 0));
+		git_commit_free(c);
+		if (t != NULL || !more)
+			break;
+	}
+	return seq;
+}
+
+struct primary_jread {
+	struct primary_update **tail;
+	uint64_t skip; /* committed already */
+	size_t n, skipped;
+};
+
+static int primary_jread_cb(void *ctx, uint64_t seq, const uint8_t *key,
+                            const uint8_t *msg, size_t len)
+{
+	struct primary_jread *r = ctx;
+
+	if (seq <= r->skip) {
+		r->skipped++;
+		return 0;
+	}
+	struct primary_update *u = calloc(1, sizeof(*u));
+	if (u == NULL || (u->wire = malloc(len ? len : 1)) == NULL)
+		fatalx("out of memory");
+	memcpy(u->wire, msg, len);
+	u->len = len;
+	memcpy(u->key, key, dnsd_name_len(key));
+	u->seq = seq;
+	u->rcode = DNSD_RCODE_SERVFAIL;
+	snprintf(u->reason, sizeof(u->reason), "not applied");
+	*r->tail = u;
+	r->tail = &u->next;
+	r->n++;
+	return 0;
+}
+
+/* Start-up: the journal opened, and the UPDATEs it holds that git does
+ * not (answered before the stop) put on the first job, to be applied
+ * again on the commit served and committed soon after. */
+static int primary_journal_start(struct primary *p, const char *dir,
+                                 const git_oid *head, struct primary_load *l)
+{
+	char *path, err[1024];
+	size_t cut;
+
+	if (asprintf(&path, "%s/dnsd.journal", dir) < 0)
+		fatalx("out of memory");
+	if (journal_open(path, &p->jr, &cut, err, sizeof(err)) < 0) {
+		log_error("UPDATE %s", err);
+		free(path);
+		return -1;
+	}
+	p->jw = primary_jw_new();
+	if (cut > 0)
+		log_warnx("journal %s: cut off %zu octets of a record that was "
+		          "being written when dnsd stopped (never answered)",
+		          path, cut);
+	free(path);
+	if (head == NULL || journal_count(p->jr) == 0)
+		return 0;
+	struct primary_jread r = {&l->upd, 0, 0, 0};
+	r.skip = primary_journal_committed(p->g, head, journal_id(p->jr));
+	if (journal_read(p->jr, primary_jread_cb, &r) < 0) {
+		log_error("journal %s: cannot be read", journal_path(p->jr));
+		return -1;
+	}
+	log_info("journal: %zu UPDATE%s not in git yet, applied again%s", r.n,
+	         r.n == 1 ? "" : "s",
+	         r.skipped ? " (the others are in the head's commit)" : "");
+	if (r.n == 0 && journal_reset(p->jr, err, sizeof(err)) < 0)
+		log_error("%s", err);
+	return 0;
+}
+
+/* Start-up: a journaled UPDATE that no longer applies (it was answered
+ * NOERROR) is not dropped silently: the journal is kept as it is. */
+static void primary_journal_check(struct primary *p, struct primary_load *l)
+{
+	char suffix[64], err[1024];
+	time_t now = time(NULL);
+	struct tm tm;
+
+	for (struct primary_update *u = l->upd; u; u = u->next)
+		if (u->seq != 0 && u->rcode != DNSD_RCODE_NOERROR) {
+			gmtime_r(&now, &tm);
+			strftime(suffix, sizeof(suffix),
+			         "failed-%Y%m%dT%H%M%SZ", &tm);
+			if (journal_keep_copy(p->jr, suffix, err, sizeof(err)) <
+			    0)
+				log_error("%s", err);
+			else
+				log_error(
+				    "journal: kept as %s.%s: an UPDATE in "
+				    "it no longer applies (below)",
+				    journal_path(p->jr), suffix);
+			return;
+		}
 }
 
 /* Git at start-up: the clone in the workdir is served at once (a local
@@ -2331,8 +3246,10 @@ static int primary_start_git(struct primary *p)
 	p->ixfr_ev = event_new(p->s->base, -1, 0, primary_ixfr_cb, p);
 	p->upd_ev = event_new(p->s->base, -1, 0, primary_upd_cb, p);
 	p->push_retry = evtimer_new(p->s->base, primary_push_retry_cb, p);
+	p->commit_ev = evtimer_new(p->s->base, primary_commit_cb, p);
 	if (p->pull_ev == NULL || p->retry == NULL || p->poll == NULL ||
-	    p->ixfr_ev == NULL || p->upd_ev == NULL || p->push_retry == NULL) {
+	    p->ixfr_ev == NULL || p->upd_ev == NULL || p->push_retry == NULL ||
+	    p->commit_ev == NULL) {
 		free(dir);
 		return -1;
 	}
@@ -2344,10 +3261,25 @@ static int primary_start_git(struct primary *p)
 		log_info("git: serving commit %s of branch %s from %s", hex,
 		         gitstore_branch(p->g), dir);
 		p->job = primary_job_new(p, false, true);
-		p->thread = pthread_self();
+		if (primary_journal_start(p, dir, &head, p->job) < 0) {
+			primary_load_free(p->job);
+			p->job = NULL;
+			free(dir);
+			return -1;
+		}
+		p->job->jr = p->jr;
+		p->job->jw = p->jw;
 		primary_load(p->job);
+		primary_journal_check(p, p->job);
+		/* what came from the journal is committed with the first
+		 * job */
+		p->commit_wanted = p->job->upd != NULL;
 		primary_job_done(-1, 0, p);
 	} else {
+		if (primary_journal_start(p, dir, NULL, NULL) < 0) {
+			free(dir);
+			return -1;
+		}
 		log_info("git: cloning %s into %s", cfg->git_remote, dir);
 		dnsd_zonedb *db = dnsd_zonedb_new(NULL, 0);
 		if (db == NULL)
@@ -2376,6 +3308,8 @@ static int primary_start(dnsd_server *s, void **state)
 		return -1;
 	p->s = s;
 	pthread_mutex_init(&p->ixfr_lock, NULL);
+	pthread_mutex_init(&p->job_lock, NULL);
+	pthread_cond_init(&p->job_cv, NULL);
 	p->done = event_new(s->base, -1, 0, primary_job_done, p);
 	s->keys = dnsd_keystore_new();
 	if (p->done == NULL || s->keys == NULL) {
@@ -2410,12 +3344,24 @@ static void primary_stop(dnsd_server *s, void *state)
 
 	if (p == NULL)
 		return;
-	if (p->job != NULL) {
-		if (!pthread_equal(p->thread, pthread_self()))
-			pthread_join(p->thread, NULL);
-		primary_load_free(p->job);
+	if (p->thread_started) {
+		/* the job running, if any, ends first */
+		pthread_mutex_lock(&p->job_lock);
+		p->job_quit = true;
+		pthread_cond_signal(&p->job_cv);
+		pthread_mutex_unlock(&p->job_lock);
+		pthread_join(p->thread, NULL);
 	}
+	if (p->job != NULL)
+		primary_load_free(p->job);
 	bool git = p->g != NULL;
+	size_t waiting = 0;
+	for (struct primary_update *u = p->jr_upd; u; u = u->next)
+		waiting++;
+	if (waiting > 0)
+		log_info("journal: %zu UPDATE%s wait for their commit, made at "
+		         "the next start",
+		         waiting, waiting == 1 ? "" : "s");
 	primary_free(p);
 	if (git)
 		git_libgit2_shutdown();

@@ -66,7 +66,7 @@ check "serves the subzone" wait_answer $PORT hostmaster sub.example.org SOA
 
 # upd RC OUT DESCRIPTION ARGS...: dnsd-update 127.0.0.1:PORT ARGS exits
 # RC and prints the line OUT (nothing for OUT -); its stderr in
-# $tmp/upd.err. An UPDATE that changed the zone (RC 0) counts a commit.
+# $tmp/upd.err. An UPDATE that changed the zone (RC 0) is counted.
 commits=1
 upd() {
 	local rc=$1 out=$2 what=$3 got
@@ -80,7 +80,7 @@ upd() {
 		bad "$what: exit $got (want $rc), printed '$(cat "$tmp/upd.out")' (want '$out'): $(cat "$tmp/upd.err")"
 	fi
 }
-changed() { # changed ARGS...: as upd 0 NOERROR, one more commit
+changed() { # changed ARGS...: as upd 0 NOERROR, one more change
 	upd 0 NOERROR "$@"
 	commits=$((commits + 1))
 }
@@ -261,19 +261,28 @@ upd 2 - "a command without its argument" --key "$K" add
 upd 2 - "nothing to do" --key "$K"
 
 # ---- the commits in the remote ----
+# each changing UPDATE is named once in the messages of the commits
+# (journaled UPDATEs are committed together, soon after their answers)
+remote_updates() { git -C "$tmp/remote.git" log --format=%B main | grep -c '^UPDATE zone '; }
 for _ in $(seq 100); do
-	[ "$(git -C "$tmp/remote.git" rev-list --count main)" -ge $commits ] && break
+	[ "$(remote_updates)" -ge $((commits - 1)) ] && break
 	sleep 0.1
 done
-got=$(git -C "$tmp/remote.git" rev-list --count main)
-check "one commit per changing UPDATE in the remote ($got, want $commits)" [ "$got" -eq $commits ]
-# the commit that added mx2 has the whole UPDATE it came in
-c=$(git -C "$tmp/remote.git" log --reverse --format=%H -S mx2.example.net main | head -1)
-git -C "$tmp/remote.git" show "$c" -- example.org | grep '^[-+][^-+]' >"$tmp/multi"
-check "several commands, one commit ($(wc -l <"$tmp/multi") lines changed)" \
-	bash -c "grep -q '^+.*MX.*10 mail' '$tmp/multi' && grep -q '^+.*MX.*20 mx2' '$tmp/multi' &&
-		grep -q '^+www.*192.0.2.81' '$tmp/multi' && grep -q '^+www.*192.0.2.82' '$tmp/multi' &&
-		grep -q '^-www.*192.0.2.80' '$tmp/multi'"
+got=$(remote_updates)
+check "every changing UPDATE in a commit of the remote, once ($got, want $((commits - 1)))" [ "$got" -eq $((commits - 1)) ]
+# the UPDATE that added mx2 is one entry of a commit message, with every
+# command it held (UPDATEs answered together share a commit)
+git -C "$tmp/remote.git" log --format=%B main |
+	awk '/^UPDATE zone / { if (b ~ /mx2\.example\.net/) print b; b = $0 "\n"; next }
+	     /^$/ { if (b ~ /mx2\.example\.net/) print b; b = ""; next }
+	     { b = b $0 "\n" }' >"$tmp/multi"
+check "several commands, one UPDATE in one commit ($(grep -c '^UPDATE zone' "$tmp/multi") entries)" \
+	bash -c "[ \$(grep -c '^UPDATE zone' '$tmp/multi') = 1 ] &&
+		grep -q '^  + example.org. 3600 MX 10 mail.example.org.$' '$tmp/multi' &&
+		grep -q '^  + example.org. 3600 MX 20 mx2.example.net.$' '$tmp/multi' &&
+		grep -q '^  + www.example.org. 300 A 192.0.2.81$' '$tmp/multi' &&
+		grep -q '^  + www.example.org. 300 A 192.0.2.82$' '$tmp/multi' &&
+		grep -q '^  - www.example.org. A (the RRset)$' '$tmp/multi'"
 check "the -k commit names the tsig-keygen key" \
 	bash -c "git -C '$tmp/remote.git' log --format=%B main | grep -q 'key b._update.example.org'"
 git -C "$tmp/remote.git" show main:example.org >"$tmp/final"

@@ -158,7 +158,11 @@ zone() {
 		awk '$4 != "TSIG" { $1 = tolower($1); if ($4 != "TXT") for (i = 5; i <= NF; i++) $i = tolower($i); print }' |
 		LC_ALL=C sort
 }
-remote_commits() { git -C "$tmp/remote.git" rev-list --count main; }
+# the first commit and one per changing UPDATE: the UPDATEs named in the
+# commit messages (journaled UPDATEs are committed together, soon after
+# their answers), plus one
+changes() { echo $(($(git --git-dir="$1" log --format=%B main | grep -c '^UPDATE zone ') + 1)); }
+remote_commits() { changes "$tmp/remote.git"; }
 # wait_remote N: until the remote has N commits; 1 after 10 s
 # shellcheck disable=SC2317 # called through assert
 wait_remote() {
@@ -168,10 +172,19 @@ wait_remote() {
 	done
 	return 1
 }
-# dnsd's clone (bare, in its workdir): it has a commit before the
-# UPDATE is answered, the remote only once pushed
-clone_commits() { git --git-dir="$tmp/wd/git" rev-list --count main; }
-assert "dnsd's clone holds the first commit" [ "$(clone_commits)" -eq 1 ]
+# dnsd's clone (bare, in its workdir): an UPDATE is in the journal when
+# answered, in a commit of the clone soon after (once no UPDATE came for
+# 50 ms), the remote once pushed
+clone_commits() { changes "$tmp/wd/git"; }
+# wait_clone N: until the clone has N (5 s at most); prints what it has
+wait_clone() {
+	for _ in $(seq 50); do
+		[ "$(clone_commits)" -ge "$1" ] && break
+		sleep 0.1
+	done
+	clone_commits
+}
+assert "dnsd's clone holds the first commit" [ "$(git --git-dir="$tmp/wd/git" rev-list --count main)" -eq 1 ]
 
 zone $PORT >"$tmp/dnsd.zone"
 zone $NAMED_PORT >"$tmp/named.zone"
@@ -201,7 +214,8 @@ commits=1
 # compare WHAT CHANGE [PATTERN...]: after a step, the zones of dnsd and
 # named are the same; CHANGE says what the step did to dnsd's zone: 0
 # nothing (serial and commits as they were), +N N changes (serial + N, N
-# commits), =N a change that set the serial to N (one commit). A PATTERN +LINE must be a
+# commits), =N a change that set the serial to N (one commit); a
+# "commit" is an UPDATE named in a commit message (changes). A PATTERN +LINE must be a
 # record of the zone, -LINE must not (as zone() writes records).
 compare() {
 	local what=$1 change=$2 p got c
@@ -226,7 +240,7 @@ compare() {
 	=*) serial=${change#=} commits=$((commits + 1)) ;;
 	esac
 	got=$(awk '$4 == "SOA" { print $7 }' "$tmp/dnsd.zone")
-	c=$(clone_commits)
+	c=$(wait_clone $commits)
 	assert "$what: serial $serial (dnsd $got)" [ "$got" = "$serial" ]
 	assert "$what: $commits commits (dnsd $c)" [ "$c" = "$commits" ]
 	for p in "$@"; do

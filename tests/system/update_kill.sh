@@ -151,6 +151,13 @@ for c in 1 2 3 4; do
 done
 
 # ---- pushed ----
+# the journal is committed once no UPDATE came for a while: wait for the
+# clone's commits to name as many UPDATEs as were acknowledged
+named_in() { git -C "$1" log --format=%B "$2" | grep -c '^UPDATE zone example.org key '; }
+for _ in $(seq 100); do
+	[ "$(named_in "$WD/git" HEAD)" -ge "$(wc -l <"$tmp/acked")" ] && break
+	sleep 0.2
+done
 for _ in $(seq 50); do
 	[ "$(git -C "$REMOTE" rev-parse main)" = "$(git -C "$WD/git" rev-parse HEAD)" ] && break
 	sleep 0.2
@@ -182,8 +189,8 @@ verify() {
 			split(l, f, " "); c = f[1]; i = f[2]
 			if (add[c, i] != 1)
 				problem("client " c " step " i ": acknowledged, added by " add[c, i] + 0 " commits")
-			else if (c in last && at[c, i] <= last[c])
-				problem("client " c " step " i ": commit " at[c, i] ", not after step " lasti[c] " in commit " last[c])
+			else if (c in last && at[c, i] < last[c])
+				problem("client " c " step " i ": commit " at[c, i] ", before step " lasti[c] " in commit " last[c])
 			if (add[c, i] == 1) { last[c] = at[c, i]; lasti[c] = i }
 		}
 		for (j = 1; j <= n; j++)
@@ -234,9 +241,9 @@ spoil "a step added twice" "$tmp/hist.dup" "$tmp/acked" "^client 1 step $first1:
 { cat "$tmp/acked"; echo "3 $((MAX + 1))"; } >"$tmp/acked.lost"
 spoil "an acknowledged step in no commit" "$tmp/hist" "$tmp/acked.lost" "^client 3 step $((MAX + 1)): acknowledged, added by 0 commits$"
 { grep -v '^1 ' "$tmp/acked"; grep '^1 ' "$tmp/acked" | tac; } >"$tmp/acked.order"
-spoil "client 1's steps in reverse order" "$tmp/hist" "$tmp/acked.order" "^client 1 step [0-9]*: commit [0-9]*, not after step"
+spoil "client 1's steps in reverse order" "$tmp/hist" "$tmp/acked.order" "^client 1 step [0-9]*: commit [0-9]*, before step"
 awk '/^UPDATE zone example.org key c2/ && !done { done = 1; next } { print }' "$tmp/hist" >"$tmp/hist.msg"
-spoil "a commit whose message misses a key" "$tmp/hist.msg" "$tmp/acked" "^commit [0-9]*: 1 steps of client 2, its key named 0 times$"
+spoil "a commit whose message misses a key" "$tmp/hist.msg" "$tmp/acked" "^commit [0-9]*: [0-9]* steps of client 2, its key named [0-9]* times$"
 awk '/^\+c4 / && !done { done = 1; print "-c4 300 IN TXT \"0\"" } { print }' "$tmp/hist" >"$tmp/hist.rm"
 spoil "a record removed" "$tmp/hist.rm" "$tmp/acked" '^removed in commit [0-9]*: -c4 300 IN TXT "0"$'
 
