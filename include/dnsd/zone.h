@@ -137,6 +137,16 @@ int dnsd_zone_builder_finish(dnsd_zone_builder *b, dnsd_diag_fn diag,
                              dnsd_zone **out);
 void dnsd_zone_builder_free(dnsd_zone_builder *b);
 
+/* What the engine's producers of versions (UPDATE, incoming transfers)
+ * share: one record of class IN added from its parts, and finish with
+ * the first error's message in why (cap octets) instead of a diagnostic
+ * callback; warnings are not reported. */
+int dnsd_zone_builder_add_in(dnsd_zone_builder *b, const uint8_t *owner,
+                             uint16_t type, uint32_t ttl, const uint8_t *rdata,
+                             uint16_t rdlen);
+int dnsd_zone_builder_finish_why(dnsd_zone_builder *b, char *why, size_t cap,
+                                 dnsd_zone **out);
+
 /* Parses a zone file and builds a version: zonefile parse + builder.
  * o->origin is the zone's origin. Same returns as the two steps. */
 int dnsd_zone_load(const char *path, const dnsd_zf_opts *o, unsigned *warnings,

@@ -981,27 +981,10 @@ static int bump_serial(up_ctx *c)
 
 /* ---- the new version ---- */
 
-typedef struct up_diag {
-	char msg[120];
-} up_diag;
-
-static void first_error(void *ctx, const dnsd_diag *d)
-{
-	up_diag *u = ctx;
-	if (d->severity == DNSD_DIAG_ERROR && !u->msg[0])
-		snprintf(u->msg, sizeof u->msg, "%s", d->msg);
-}
-
 static int feed(dnsd_zone_builder *b, const uint8_t *owner, uint16_t type,
                 uint32_t ttl, const uint8_t *rdata, uint16_t rdlen)
 {
-	dnsd_zf_rr rr = {.owner = owner,
-	                 .type = type,
-	                 .rclass = DNSD_CLASS_IN,
-	                 .ttl = ttl,
-	                 .rdata = rdata,
-	                 .rdlen = rdlen};
-	return dnsd_zone_builder_add(b, &rr);
+	return dnsd_zone_builder_add_in(b, owner, type, ttl, rdata, rdlen);
 }
 
 static int feed_all(up_ctx *c, dnsd_zone_builder *b)
@@ -1048,12 +1031,12 @@ static int build(up_ctx *c, dnsd_zone **zone, dnsd_zdiff **diff, char *why,
 			snprintf(why, cap, "the zone would be too large");
 		return rc;
 	}
-	up_diag d = {{0}};
+	char msg[120];
 	dnsd_zone *nz = NULL;
-	rc = dnsd_zone_builder_finish(b, first_error, &d, NULL, &nz);
+	rc = dnsd_zone_builder_finish_why(b, msg, sizeof msg, &nz);
 	if (rc == DNSD_EZONE || rc == DNSD_ETOOMANY) {
 		snprintf(why, cap, "the new version fails the zone checks: %s",
-		         d.msg[0] ? d.msg : dnsd_strerror(rc));
+		         msg[0] ? msg : dnsd_strerror(rc));
 		return DNSD_EZONE;
 	}
 	if (rc)

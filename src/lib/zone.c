@@ -1571,3 +1571,40 @@ int dnsd_zone_load(const char *path, const dnsd_zf_opts *o, unsigned *warnings,
 		*warnings += w;
 	return rc;
 }
+
+int dnsd_zone_builder_add_in(dnsd_zone_builder *b, const uint8_t *owner,
+                             uint16_t type, uint32_t ttl, const uint8_t *rdata,
+                             uint16_t rdlen)
+{
+	dnsd_zf_rr rr = {.owner = owner,
+	                 .type = type,
+	                 .rclass = DNSD_CLASS_IN,
+	                 .ttl = ttl,
+	                 .rdata = rdata,
+	                 .rdlen = rdlen};
+	return dnsd_zone_builder_add(b, &rr);
+}
+
+typedef struct first_error {
+	char *why;
+	size_t cap;
+	bool seen;
+} first_error;
+
+static void first_error_diag(void *ctx, const dnsd_diag *d)
+{
+	first_error *f = ctx;
+	if (d->severity == DNSD_DIAG_ERROR && !f->seen && f->cap) {
+		snprintf(f->why, f->cap, "%s", d->msg);
+		f->seen = true;
+	}
+}
+
+int dnsd_zone_builder_finish_why(dnsd_zone_builder *b, char *why, size_t cap,
+                                 dnsd_zone **out)
+{
+	first_error f = {why, why ? cap : 0, false};
+	if (f.cap)
+		why[0] = 0;
+	return dnsd_zone_builder_finish(b, first_error_diag, &f, NULL, out);
+}
