@@ -9,7 +9,7 @@
  * (dnsd_update_group_*), which must judge both as the two applications
  * one after the other did (rcode, reason, serial, ignored, changed) and
  * finish with the same zone, record for record and serial. */
-#include "../update_same.h"
+#include "../same.h"
 #include <dnsd/err.h>
 #include <dnsd/msg.h>
 #include <dnsd/rrtype.h>

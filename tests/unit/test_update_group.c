@@ -14,7 +14,7 @@
  * given to a group lives in its own heap buffer and arena, overwritten
  * and freed right after dnsd_update_group_apply, so ASan catches a group
  * that keeps pointers into a message. */
-#include "../update_same.h"
+#include "../same.h"
 #include "tap.h"
 #include <dnsd/arena.h>
 #include <dnsd/err.h>

@@ -1,14 +1,15 @@
-/* What the group tests of dynamic UPDATE (tests/unit/test_update_group.c,
- * tests/fuzz/fuzz_update.c) compare: two RRsets, two records of
- * differences, two differences. */
-#ifndef DNSD_TESTS_UPDATE_SAME_H
-#define DNSD_TESTS_UPDATE_SAME_H
+/* What the engine's tests compare (unit tests and fuzz targets alike):
+ * two RRsets, two zone versions, two records of differences, two
+ * differences. */
+#ifndef DNSD_TESTS_SAME_H
+#define DNSD_TESTS_SAME_H
 
 #include <dnsd/name.h>
 #include <dnsd/rrtype.h>
 #include <dnsd/xfr.h>
 #include <dnsd/zone.h>
 #include <stdbool.h>
+#include <string.h>
 
 /* The same TTL and records (RDATA canonically), in any order. */
 static inline bool rrset_same(const dnsd_rrset *a, const dnsd_rrset *b)
@@ -26,6 +27,34 @@ static inline bool rrset_same(const dnsd_rrset *a, const dnsd_rrset *b)
 			                       j.rdata, j.rdlen) == 0;
 		if (!found)
 			return false;
+	}
+	return true;
+}
+
+/* The same serial and records; with spelled, every owner spelled the
+ * same too (names compare case-insensitively otherwise). */
+static inline bool zones_same(const dnsd_zone *a, const dnsd_zone *b,
+                              bool spelled)
+{
+	if (dnsd_zone_record_count(a) != dnsd_zone_record_count(b) ||
+	    dnsd_zone_serial(a) != dnsd_zone_serial(b))
+		return false;
+	for (size_t i = 0; i < dnsd_zone_node_count(a); i++) {
+		const dnsd_node *n = dnsd_zone_node_at(a, i);
+		unsigned k = dnsd_node_rrset_count(n);
+		if (!k)
+			continue;
+		const dnsd_node *m = dnsd_zone_find(b, dnsd_node_name(n));
+		if (!m || dnsd_node_rrset_count(m) != k)
+			return false;
+		if (spelled && memcmp(dnsd_node_name(n), dnsd_node_name(m),
+		                      dnsd_name_len(dnsd_node_name(n))) != 0)
+			return false;
+		for (unsigned j = 0; j < k; j++) {
+			const dnsd_rrset *s = dnsd_node_rrset_at(n, j);
+			if (!rrset_same(s, dnsd_node_rrset(m, s->type)))
+				return false;
+		}
 	}
 	return true;
 }
