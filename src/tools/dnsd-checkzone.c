@@ -12,6 +12,7 @@
 #include <dnsd/wire.h>
 #include <dnsd/zone.h>
 #include <dnsd/zonefile.h>
+#include <dnsd/zonewrite.h>
 
 #include <dnsd/layout.h>
 #include <git2.h>
@@ -170,133 +171,20 @@ static bool old_serial(const char *path, const uint8_t *origin,
 
 /* ---- --print: canonical presentation form ----------------------------- */
 
-struct rec {
-	uint16_t rclass;
-	uint32_t ttl;
-	const uint8_t *rdata;
-	uint16_t rdlen;
-};
-
-static int rec_cmp(const void *a, const void *b, void *type)
+static int print_line(void *ctx, const char *line, size_t len)
 {
-	const struct rec *x = a, *y = b;
-	return dnsd_rdata_cmp(*(const uint16_t *)type, x->rdata, x->rdlen,
-	                      y->rdata, y->rdlen);
-}
-
-static int rrset_cmp(const void *a, const void *b)
-{
-	const dnsd_rrset *x = *(const dnsd_rrset *const *)a;
-	const dnsd_rrset *y = *(const dnsd_rrset *const *)b;
-	return (x->type > y->type) - (x->type < y->type);
-}
-
-/* Splits an RRset's stored records (TYPE CLASS TTL RDLENGTH RDATA each)
- * into recs, sorted in canonical RDATA order. */
-static int rrset_records(const dnsd_rrset *s, struct rec *recs)
-{
-	dnsd_wire w;
-
-	dnsd_wire_init_read(&w, s->data, s->size);
-	for (unsigned i = 0; i < s->count; i++) {
-		(void)dnsd_wire_u16(&w);
-		recs[i].rclass = dnsd_wire_u16(&w);
-		recs[i].ttl = dnsd_wire_u32(&w);
-		recs[i].rdlen = dnsd_wire_u16(&w);
-		recs[i].rdata = dnsd_wire_take(&w, recs[i].rdlen);
-	}
-	if (w.err)
-		return w.err;
-	uint16_t type = s->type;
-	qsort_r(recs, s->count, sizeof(*recs), rec_cmp, &type);
-	return 0;
-}
-
-/* Text buffer for one RDATA: grows on DNSD_ESPACE (a 64 KiB RDATA can take
- * four times that in text). */
-struct textbuf {
-	char *p;
-	size_t cap;
-};
-
-static int rdata_text(struct textbuf *tb, uint16_t type, const struct rec *r)
-{
-	for (;;) {
-		int n = dnsd_rdata_to_text(type, r->rdata, r->rdlen, false,
-		                           tb->p, tb->cap);
-		if (n != DNSD_ESPACE)
-			return n;
-		char *p = realloc(tb->p, tb->cap * 2);
-		if (!p)
-			return DNSD_ENOMEM;
-		tb->p = p;
-		tb->cap *= 2;
-	}
-}
-
-static int print_rrset(FILE *out, const char *owner, const dnsd_rrset *s,
-                       struct textbuf *tb)
-{
-	char tname[16], cname[16];
-	struct rec *recs = calloc(s->count ? s->count : 1, sizeof(*recs));
-	int rc;
-
-	if (!recs)
-		return DNSD_ENOMEM;
-	rc = rrset_records(s, recs);
-	for (unsigned i = 0; rc == 0 && i < s->count; i++) {
-		rc = rdata_text(tb, s->type, &recs[i]);
-		if (rc < 0)
-			break;
-		rc = 0;
-		fprintf(out, "%s %u %s %s %s\n", owner, recs[i].ttl,
-		        dnsd_rrclass_to_text(recs[i].rclass, cname),
-		        dnsd_rrtype_to_text(s->type, tname), tb->p);
-	}
-	free(recs);
-	return rc;
-}
-
-static int print_node(FILE *out, const dnsd_node *n, struct textbuf *tb)
-{
-	unsigned count = dnsd_node_rrset_count(n);
-	char owner[DNSD_NAME_TEXT_MAX];
-	uint8_t lower[DNSD_NAME_MAX];
-	int rc = 0;
-
-	if (count == 0)
-		return 0; /* empty non-terminal */
-	memcpy(lower, dnsd_node_name(n), dnsd_name_len(dnsd_node_name(n)));
-	dnsd_name_lower(lower);
-	if (dnsd_name_to_text(lower, owner, sizeof(owner)) < 0)
-		return DNSD_ESPACE;
-	const dnsd_rrset **sets = calloc(count, sizeof(*sets));
-	if (!sets)
-		return DNSD_ENOMEM;
-	for (unsigned i = 0; i < count; i++)
-		sets[i] = dnsd_node_rrset_at(n, i);
-	qsort(sets, count, sizeof(*sets), rrset_cmp);
-	for (unsigned i = 0; rc == 0 && i < count; i++)
-		rc = print_rrset(out, owner, sets[i], tb);
-	free(sets);
-	return rc;
+	FILE *out = ctx;
+	return fwrite(line, 1, len, out) == len && fputc('\n', out) != EOF
+	           ? 0
+	           : DNSD_EIO;
 }
 
 /* One record a line, OWNER TTL CLASS TYPE RDATA: nodes in canonical order
  * (RFC 4034 §6.1), owners lower-cased, RRsets by type number, records in
- * canonical RDATA order. */
+ * canonical RDATA order (zonewrite.h). */
 static int print_zone(FILE *out, const dnsd_zone *z)
 {
-	struct textbuf tb = {.p = malloc(65536), .cap = 65536};
-	size_t n = dnsd_zone_node_count(z);
-	int rc = 0;
-
-	if (!tb.p)
-		return DNSD_ENOMEM;
-	for (size_t i = 0; rc == 0 && i < n; i++)
-		rc = print_node(out, dnsd_zone_node_at(z, i), &tb);
-	free(tb.p);
-	return rc;
+	return dnsd_zone_write(z, true, print_line, out);
 }
 
 /* ---- zone files ------------------------------------------------------- */
