@@ -1,0 +1,212 @@
+/* Transfers in (xfrclient.h). */
+#include "xfrclient.h"
+
+#include <dnsd/arena.h>
+#include <dnsd/err.h>
+#include <dnsd/msg.h>
+#include <dnsd/rrtype.h>
+#include <dnsd/tsig.h>
+
+#include <errno.h>
+#include <event2/buffer.h>
+#include <event2/bufferevent.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <time.h>
+
+#define XFRCLIENT_FUDGE 300
+
+struct xfrclient {
+	struct bufferevent *bev;
+	dnsd_xfrin *x;
+	dnsd_tsig_ctx tsig;
+	bool signed_;
+	const dnsd_zone *cur; /* referenced */
+	xfrclient_done_fn fn;
+	void *ctx;
+	dnsd_arena a;
+	uint8_t *msg; /* one message of the answer */
+};
+
+static void xc_free(xfrclient *c)
+{
+	if (c->bev)
+		bufferevent_free(c->bev);
+	dnsd_xfrin_free(c->x);
+	dnsd_tsig_ctx_clear(&c->tsig);
+	if (c->cur)
+		dnsd_zone_unref((dnsd_zone *)c->cur);
+	dnsd_arena_free(&c->a);
+	free(c->msg);
+	free(c);
+}
+
+static void xc_done(xfrclient *c, int rc, const char *why,
+                    dnsd_xfrin_result *res)
+{
+	dnsd_xfrin_result none = {0};
+	c->fn(c->ctx, rc, why, res ? res : &none);
+	xc_free(c);
+}
+
+/* The request: the question, for IXFR the SOA held in the authority
+ * section (RFC 1995 §3), signed when there is a key. */
+static int xc_request(xfrclient *c, const xfrclient_opts *o, uint8_t *buf,
+                      size_t cap)
+{
+	uint16_t id;
+	dnsd_msg_builder b;
+
+	if (getrandom(&id, sizeof(id), 0) != sizeof(id))
+		id = (uint16_t)time(NULL);
+	dnsd_hdr h = {.id = id};
+	dnsd_msg_begin(&b, buf + 2, cap - 2, &h);
+	dnsd_msg_question(&b, o->zone, o->qtype, DNSD_CLASS_IN);
+	if (o->qtype == DNSD_TYPE_IXFR && o->cur) {
+		const dnsd_rrset *s =
+		    dnsd_node_rrset(dnsd_zone_apex(o->cur), DNSD_TYPE_SOA);
+		dnsd_rr_iter it;
+		if (!s)
+			return DNSD_EINVAL;
+		dnsd_rrset_iter(s, &it);
+		if (!dnsd_rr_next(&it))
+			return DNSD_EINVAL;
+		dnsd_msg_section(&b, DNSD_SEC_AUTHORITY);
+		if (dnsd_msg_rr(&b, o->zone, DNSD_TYPE_SOA, DNSD_CLASS_IN,
+		                s->ttl, it.rdata, it.rdlen) < 0)
+			return DNSD_ESPACE;
+	}
+	int len = dnsd_msg_finish(&b);
+	if (len > 0 && o->key)
+		len = dnsd_tsig_sign_request(
+		    &c->tsig, o->key, buf + 2, (size_t)len, cap - 2,
+		    (uint64_t)time(NULL), XFRCLIENT_FUDGE);
+	if (len <= 0)
+		return len < 0 ? len : DNSD_EINVAL;
+	buf[0] = (uint8_t)(len >> 8);
+	buf[1] = (uint8_t)len;
+	int rc = dnsd_xfrin_new(o->zone, o->qtype, id, o->cur, &o->lim, &c->x);
+	return rc < 0 ? rc : len + 2;
+}
+
+/* One message of the answer. 1: more to come, 0: done (called back),
+ * <0: failed (called back). */
+static int xc_message(xfrclient *c, size_t len)
+{
+	char why[300] = "";
+	dnsd_msg m;
+
+	if (c->signed_ && dnsd_tsig_verify_response(&c->tsig, c->msg, len,
+	                                            (uint64_t)time(NULL)) < 0) {
+		snprintf(why, sizeof(why), "TSIG of the answer: %s",
+		         dnsd_tsig_error_name(c->tsig.error));
+		xc_done(c, DNSD_ETSIG, why, NULL);
+		return -1;
+	}
+	dnsd_arena_reset(&c->a);
+	int rc = dnsd_msg_parse(c->msg, len, &c->a, &m);
+	if (rc < 0) {
+		xc_done(c, DNSD_EMALFORM, "a message that does not parse",
+		        NULL);
+		return -1;
+	}
+	rc = dnsd_xfrin_feed(c->x, &m, len, why, sizeof(why));
+	if (rc == DNSD_XFRIN_MORE)
+		return 1;
+	if (rc == 0 && c->signed_ && dnsd_tsig_verify_end(&c->tsig) < 0) {
+		xc_done(c, DNSD_ETSIG, "the last message is not signed", NULL);
+		return -1;
+	}
+	dnsd_xfrin_result res;
+	if (rc == 0)
+		rc = dnsd_xfrin_finish(c->x, &res, why, sizeof(why));
+	xc_done(c, rc, why, rc == 0 ? &res : NULL);
+	return rc == 0 ? 0 : -1;
+}
+
+static void xc_read(struct bufferevent *bev, void *arg)
+{
+	xfrclient *c = arg;
+	struct evbuffer *in = bufferevent_get_input(bev);
+
+	for (;;) {
+		uint8_t hdr[2];
+		if (evbuffer_copyout(in, hdr, 2) < 2)
+			return;
+		size_t len = (size_t)hdr[0] << 8 | hdr[1];
+		if (evbuffer_get_length(in) < len + 2)
+			return;
+		evbuffer_drain(in, 2);
+		evbuffer_remove(in, c->msg, len);
+		if (xc_message(c, len) <= 0)
+			return; /* c is gone */
+	}
+}
+
+static void xc_event(struct bufferevent *bev, short what, void *arg)
+{
+	xfrclient *c = arg;
+	char why[200];
+
+	(void)bev;
+	if (what & BEV_EVENT_CONNECTED)
+		return;
+	snprintf(why, sizeof(why), "%s",
+	         what & BEV_EVENT_TIMEOUT ? "timed out"
+	         : what & BEV_EVENT_EOF ? "closed by the primary before the end"
+	                                : strerror(EVUTIL_SOCKET_ERROR()));
+	xc_done(c, DNSD_EIO, why, NULL);
+}
+
+int xfrclient_start(struct event_base *base, const xfrclient_opts *o,
+                    xfrclient_done_fn fn, void *ctx, xfrclient **out)
+{
+	uint8_t req[1024];
+	xfrclient *c = calloc(1, sizeof(*c));
+
+	*out = NULL;
+	if (c == NULL || (c->msg = malloc(65535)) == NULL) {
+		free(c);
+		return DNSD_ENOMEM;
+	}
+	dnsd_arena_init(&c->a, 0);
+	dnsd_tsig_ctx_init(&c->tsig);
+	c->fn = fn;
+	c->ctx = ctx;
+	c->signed_ = o->key != NULL;
+	if (o->cur) {
+		dnsd_zone_ref((dnsd_zone *)o->cur);
+		c->cur = o->cur;
+	}
+	int len = xc_request(c, o, req, sizeof(req));
+	if (len < 0) {
+		xc_free(c);
+		return len;
+	}
+	c->bev = bufferevent_socket_new(
+	    base, -1, BEV_OPT_CLOSE_ON_FREE | BEV_OPT_DEFER_CALLBACKS);
+	if (c->bev == NULL) {
+		xc_free(c);
+		return DNSD_ENOMEM;
+	}
+	struct timeval tv = {.tv_sec = o->timeout ? o->timeout : 30};
+	bufferevent_setcb(c->bev, xc_read, NULL, xc_event, c);
+	bufferevent_set_timeouts(c->bev, &tv, &tv);
+	bufferevent_write(c->bev, req, (size_t)len);
+	bufferevent_enable(c->bev, EV_READ | EV_WRITE);
+	if (bufferevent_socket_connect(c->bev, (struct sockaddr *)o->peer,
+	                               (int)o->peerlen) < 0) {
+		xc_free(c);
+		return DNSD_EIO;
+	}
+	*out = c;
+	return 0;
+}
+
+void xfrclient_cancel(xfrclient *c)
+{
+	if (c != NULL)
+		xc_free(c);
+}

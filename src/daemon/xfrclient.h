@@ -1,0 +1,42 @@
+/* Transfers in, on the main loop: one AXFR or IXFR from a primary over
+ * TCP (a libevent bufferevent), the request signed when a key is given,
+ * every message of the answer TSIG-verified (RFC 8945 §5.3.1 chaining)
+ * and fed to the engine's reader (xfrin.h), the result handed to the
+ * caller's function on the main loop. Queries never wait for it: the
+ * new version is built beside the one served. */
+#ifndef DNSD_DAEMON_XFRCLIENT_H
+#define DNSD_DAEMON_XFRCLIENT_H
+
+#include <dnsd/keys.h>
+#include <dnsd/xfrin.h>
+#include <event2/event.h>
+#include <sys/socket.h>
+
+typedef struct xfrclient xfrclient;
+
+typedef struct xfrclient_opts {
+	const struct sockaddr *peer;
+	socklen_t peerlen;
+	const uint8_t *zone;
+	uint16_t qtype;       /* DNSD_TYPE_AXFR or DNSD_TYPE_IXFR */
+	const dnsd_zone *cur; /* the version held (IXFR: its SOA goes in the
+	                         request), referenced by the client */
+	const dnsd_key *key;  /* NULL: unsigned (copied) */
+	dnsd_xfrin_limits lim;
+	unsigned timeout; /* seconds without progress: given up */
+} xfrclient_opts;
+
+/* rc 0 with res filled (res->zone the caller's), or an error with why:
+ * DNSD_ENOTSUP/DNSD_EINVAL (retry as AXFR), DNSD_ETSIG (the signature),
+ * DNSD_EIO (the connection: refused, reset, timed out), the others as
+ * xfrin.h says. The client is freed after the call. */
+typedef void (*xfrclient_done_fn)(void *ctx, int rc, const char *why,
+                                  dnsd_xfrin_result *res);
+
+int xfrclient_start(struct event_base *base, const xfrclient_opts *o,
+                    xfrclient_done_fn fn, void *ctx, xfrclient **out);
+
+/* Stops it before fn was called; fn is not called then. */
+void xfrclient_cancel(xfrclient *c);
+
+#endif
