@@ -1,21 +1,24 @@
 #!/usr/bin/env bash
 # The transfer client of the daemon (src/daemon/xfrclient.c, driven by
-# tests/xfr_fetch), against a dnsd primary and a BIND named primary,
-# both TSIG-signed: an AXFR of a zone of 8,000 records (several messages,
-# every one verified) makes exactly the zone served (dnsd-checkzone
-# --print of the primary's file); named's IXFR after a change
-# (ixfr-from-differences) applied to the version held makes the new
-# version, an IXFR from the newest serial says up to date; unsigned, or
-# signed with a wrong secret, or a port nobody listens on: an error that
-# says which.
+# tests/xfr_fetch), against a dnsd primary, a BIND named primary and a
+# Knot knotd primary, all TSIG-signed:
+# - an AXFR of a zone of 8,000 records (several messages, every one
+#   verified) makes exactly the zone served (dnsd-checkzone --print of
+#   the primary's file);
+# - after a change, the IXFR of named (ixfr-from-differences) and of
+#   knotd (zonefile-load: difference), applied to the version held, makes
+#   the new version; an IXFR from the newest serial says up to date;
+# - unsigned, signed with a wrong secret, or a port nobody listens on:
+#   an error that says which.
 . "$(dirname "$0")/lib.sh"
-need named dig
+need named knotd dig
 PORT=16480
 NAMED_PORT=16481
+KNOT_PORT=16482
 FETCH=$DNSD_BUILD/tests/xfr_fetch
 CZ=$DNSD_BUILD/src/tools/dnsd-checkzone
 
-mkdir -p "$tmp/zones" "$tmp/named"
+mkdir -p "$tmp/zones" "$tmp/named" "$tmp/knot"
 zone_v() { # zone_v SERIAL CHANGED-ADDRESS: the zone's text
 	printf '$TTL 3600\n@ SOA ns1 hostmaster %s 3600 900 604800 300\n' "$1"
 	printf '@ NS ns1\nns1 A 192.0.2.1\nwww A %s\n' "$2"
@@ -62,6 +65,39 @@ NAMED_PID=$!
 pids+=("$NAMED_PID")
 check "named serves the zone" wait_answer $NAMED_PORT hostmaster example.org SOA
 
+cp "$tmp/v5" "$tmp/knot/example.org.zone"
+cat >"$tmp/knot/knot.conf" <<EOF
+server:
+  listen: 127.0.0.1@$KNOT_PORT
+  rundir: $tmp/knot
+log:
+  - target: stderr
+    any: info
+database:
+  storage: $tmp/knot
+key:
+  - id: t._transfer.example.org
+    algorithm: hmac-sha256
+    secret: $SECRET
+acl:
+  - id: xfr
+    key: t._transfer.example.org
+    action: transfer
+template:
+  - id: default
+    storage: $tmp/knot
+zone:
+  - domain: example.org
+    file: $tmp/knot/example.org.zone
+    zonefile-load: difference
+    journal-content: changes
+    acl: [xfr]
+EOF
+knotd -c "$tmp/knot/knot.conf" >"$tmp/knot/log" 2>&1 &
+KNOT_PID=$!
+pids+=("$KNOT_PID")
+check "knotd serves the zone" wait_answer $KNOT_PORT hostmaster example.org SOA
+
 # fetch NAME PORT KIND [KEY [HELD]]: the version on $tmp/NAME.out, the
 # summary on $tmp/NAME.err; the exit status
 fetch() {
@@ -70,7 +106,7 @@ fetch() {
 	"$FETCH" 127.0.0.1 "$port" example.org. "$@" >"$tmp/$name.out" 2>"$tmp/$name.err"
 }
 
-for p in dnsd:$PORT named:$NAMED_PORT; do
+for p in dnsd:$PORT named:$NAMED_PORT knotd:$KNOT_PORT; do
 	s=${p%%:*} port=${p#*:}
 	fetch "$s" "$port" AXFR "$KEY"
 	check "$s AXFR, signed: fetched (exit $?)" [ $? -eq 0 ]
@@ -80,27 +116,31 @@ for p in dnsd:$PORT named:$NAMED_PORT; do
 	check "$s AXFR: exactly the zone served ($(diff "$tmp/v5.print" "$tmp/$s.out" | wc -l) lines differ)" \
 		cmp -s "$tmp/v5.print" "$tmp/$s.out"
 	fetch "$s.unsigned" "$port" AXFR
-	check "$s AXFR, unsigned: refused, said ($(cat "$tmp/$s.unsigned.err"))" \
-		grep -q '^error -16: rcode 5 in message 1$' "$tmp/$s.unsigned.err"
+	check "$s AXFR, unsigned: REFUSED (BIND, dnsd) or NOTAUTH (Knot), said ($(cat "$tmp/$s.unsigned.err"))" \
+		grep -q '^error -16: rcode [59] in message 1$' "$tmp/$s.unsigned.err"
 	fetch "$s.badkey" "$port" AXFR "t._transfer.example.org:SHA256:$OTHER"
 	check "$s AXFR, a wrong secret: failed ($(cat "$tmp/$s.badkey.err"))" grep -q '^error ' "$tmp/$s.badkey.err"
 	check "$s AXFR, a wrong secret: no zone" [ ! -s "$tmp/$s.badkey.out" ]
 done
 
-# ---- IXFR from named ----
-zone_v 6 192.0.2.81 >"$tmp/named/example.org.db"
+# ---- IXFR from named and knotd ----
 zone_v 6 192.0.2.81 >"$tmp/v6"
+cp "$tmp/v6" "$tmp/named/example.org.db"
+cp "$tmp/v6" "$tmp/knot/example.org.zone"
 "$CZ" --print --origin example.org "$tmp/v6" >"$tmp/v6.print" 2>/dev/null
-kill -HUP "$NAMED_PID"
-check "named serves serial 6" wait_answer $NAMED_PORT " 6 3600 " example.org SOA
-fetch ixfr $NAMED_PORT IXFR "$KEY" "$tmp/v5"
-check "named IXFR from 5: fetched (exit $?)" [ $? -eq 0 ]
-check "named IXFR from 5: incremental, to 6 ($(cat "$tmp/ixfr.err"))" grep -q '^ixfr serial 6 .* diff$' "$tmp/ixfr.err"
-check "named IXFR from 5: exactly version 6 ($(diff "$tmp/v6.print" "$tmp/ixfr.out" | wc -l) lines differ)" \
-	cmp -s "$tmp/v6.print" "$tmp/ixfr.out"
-fetch uptodate $NAMED_PORT IXFR "$KEY" "$tmp/v6"
-check "named IXFR from 6: fetched (exit $?)" [ $? -eq 0 ]
-check "named IXFR from 6: said ($(cat "$tmp/uptodate.err"))" grep -q '^uptodate serial 6 ' "$tmp/uptodate.err"
+kill -HUP "$NAMED_PID" "$KNOT_PID"
+for p in named:$NAMED_PORT knotd:$KNOT_PORT; do
+	s=${p%%:*} port=${p#*:}
+	check "$s serves serial 6" wait_answer "$port" " 6 3600 " example.org SOA
+	fetch "$s.ixfr" "$port" IXFR "$KEY" "$tmp/v5"
+	check "$s IXFR from 5: fetched (exit $?)" [ $? -eq 0 ]
+	check "$s IXFR from 5: incremental, to 6 ($(cat "$tmp/$s.ixfr.err"))" grep -q '^ixfr serial 6 .* diff$' "$tmp/$s.ixfr.err"
+	check "$s IXFR from 5: exactly version 6 ($(diff "$tmp/v6.print" "$tmp/$s.ixfr.out" | wc -l) lines differ)" \
+		cmp -s "$tmp/v6.print" "$tmp/$s.ixfr.out"
+	fetch "$s.uptodate" "$port" IXFR "$KEY" "$tmp/v6"
+	check "$s IXFR from 6: fetched (exit $?)" [ $? -eq 0 ]
+	check "$s IXFR from 6: up to date ($(cat "$tmp/$s.uptodate.err"))" grep -q '^uptodate serial 6 ' "$tmp/$s.uptodate.err"
+done
 
 # ---- nobody there ----
 fetch refused 16489 AXFR "$KEY"
