@@ -108,12 +108,18 @@ nsu "$K" REFUSED "an UPDATE past update-max-records" <"$tmp/big"
 check "the limit is logged" wait_log "$tmp/log" 'past the limit of 20' 1
 check "none of it served" [ -z "$(dig +short -p $PORT @127.0.0.1 big1.example.org A)" ]
 
-# The remote has every change, by the configured author, as edits.
+# The remote has every change, by the configured author, as edits: the
+# two UPDATEs that changed the zone, each named once in the messages (in
+# one commit or two: the journal is committed once no UPDATE came for a
+# while, and the two may come closer together than that).
+named_in_remote() { git -C "$tmp/remote.git" log --format=%B main | grep -c '^UPDATE zone example.org key '; }
 for _ in $(seq 50); do
-	[ "$(git -C "$tmp/remote.git" rev-list --count main)" -ge 3 ] && break
+	[ "$(named_in_remote)" -ge 2 ] && break
 	sleep 0.1
 done
-check "two commits pushed" [ "$(git -C "$tmp/remote.git" rev-list --count main)" -eq 3 ]
+check "both UPDATEs pushed, each once ($(named_in_remote))" [ "$(named_in_remote)" -eq 2 ]
+check "in one or two commits ($(git -C "$tmp/remote.git" rev-list --count main) in all)" \
+	bash -c "n=\$(git -C '$tmp/remote.git' rev-list --count main); [ \$n -ge 2 ] && [ \$n -le 3 ]"
 check "author from git-author" \
 	[ "$(git -C "$tmp/remote.git" log -1 --format='%an <%ae>' main)" = "dnsd test <dnsd@example.org>" ]
 check "the commit names the key" \
