@@ -1129,62 +1129,16 @@ primary_upzone_get(struct primary_load *l, struct primary_upzone *ws, size_t *n,
 	return u;
 }
 
-/* What an UPDATE changed, for its commit message: the serial step, then
- * a line per record deleted (-) or added (+), the first
- * PRIMARY_SUMMARY_LINES of them. */
-#define PRIMARY_SUMMARY_LINES 10
+#define PRIMARY_SUMMARY_LINES 10 /* lines of an UPDATE in its commit */
 
-static void primary_summary_rrs(FILE *f, const dnsd_zdiff *d, bool added,
-                                unsigned *lines)
-{
-	size_t n = added ? dnsd_zdiff_added(d) : dnsd_zdiff_deleted(d);
-	char name[DNSD_NAME_TEXT_MAX], type[16], rdata[512];
-
-	for (size_t i = 0; i < n && *lines < PRIMARY_SUMMARY_LINES; i++) {
-		const dnsd_xfr_rr *rr = added ? dnsd_zdiff_added_at(d, i)
-		                              : dnsd_zdiff_deleted_at(d, i);
-		if (dnsd_rdata_to_text(rr->type, rr->rdata, rr->rdlen, false,
-		                       rdata, sizeof(rdata)) < 0)
-			snprintf(rdata, sizeof(rdata), "(%u octets)",
-			         rr->rdlen);
-		fprintf(f, "  %c %s %u %s %s\n", added ? '+' : '-',
-		        log_name(rr->owner, name, sizeof(name)), rr->ttl,
-		        dnsd_rrtype_to_text(rr->type, type), rdata);
-		(*lines)++;
-	}
-}
-
-static char *primary_update_summary(const dnsd_zdiff *d)
-{
-	char *text = NULL;
-	size_t len = 0;
-	unsigned lines = 0;
-	FILE *f = open_memstream(&text, &len);
-
-	if (f == NULL)
-		fatalx("out of memory");
-	fprintf(f, "serial %u -> %u\n", dnsd_zdiff_from_serial(d),
-	        dnsd_zdiff_to_serial(d));
-	primary_summary_rrs(f, d, false, &lines);
-	primary_summary_rrs(f, d, true, &lines);
-	size_t all = dnsd_zdiff_deleted(d) + dnsd_zdiff_added(d);
-	if (all > lines)
-		fprintf(f, "  (and %zu more)\n", all - lines);
-	fclose(f);
-	return text;
-}
-
-/* One UPDATE applied to the zone as the updates before it left it: the
- * zone it is for, res filled; NULL when it is not for one (u says why). */
+/* An UPDATE of the job parsed into m (from a, reset) and the working
+ * copy of its zone; NULL when it is not for one of ours (u says why). */
 static struct primary_upzone *
-primary_apply_zone(struct primary_load *l, struct primary_update *u,
-                   struct primary_upzone *ws, size_t *nws,
-                   dnsd_zone *const *base, size_t nbase, const primary_rd *rd,
-                   dnsd_arena *a, dnsd_update_result *res)
+primary_update_zone(struct primary_load *l, struct primary_update *u,
+                    struct primary_upzone *ws, size_t *nws,
+                    dnsd_zone *const *base, size_t nbase, const primary_rd *rd,
+                    dnsd_arena *a, dnsd_msg *m)
 {
-	dnsd_msg m;
-
-	memset(res, 0, sizeof(*res));
 	dnsd_arena_reset(a);
 	if (u->wire == NULL) {
 		/* a local commit that is not dnsd's: nothing to replay */
@@ -1193,28 +1147,24 @@ primary_apply_zone(struct primary_load *l, struct primary_update *u,
 		         "a local commit with no UPDATE to replay");
 		return NULL;
 	}
-	if (dnsd_msg_parse(u->wire, u->len, a, &m) < 0 || m.hdr.qdcount != 1) {
+	if (dnsd_msg_parse(u->wire, u->len, a, m) < 0 || m->hdr.qdcount != 1) {
 		u->rcode = DNSD_RCODE_FORMERR;
 		snprintf(u->reason, sizeof(u->reason), "malformed");
 		return NULL;
 	}
-	memcpy(u->zone, m.qd[0].qname, dnsd_name_len(m.qd[0].qname));
+	memcpy(u->zone, m->qd[0].qname, dnsd_name_len(m->qd[0].qname));
 	struct primary_upzone *z =
-	    primary_upzone_get(l, ws, nws, base, nbase, rd, m.qd[0].qname);
+	    primary_upzone_get(l, ws, nws, base, nbase, rd, m->qd[0].qname);
 	if (z == NULL) {
 		u->rcode = DNSD_RCODE_NOTAUTH;
 		snprintf(u->reason, sizeof(u->reason), "zone not served");
-		return NULL;
 	}
-	dnsd_update_apply(z->cur, &m, &l->limits, res);
-	u->rcode = res->rcode;
-	snprintf(u->reason, sizeof(u->reason), "%s", res->reason);
 	return z;
 }
 
-/* What an UPDATE asked, for its commit message when it went in with a
- * group (no difference of its own): the serial step, then a line per
- * update of its update section, the first PRIMARY_SUMMARY_LINES. */
+/* What an UPDATE asked, for its commit message: the serial step, then a
+ * line per update of its update section (+ an add, - a delete), the
+ * first PRIMARY_SUMMARY_LINES. */
 static char *primary_msg_summary(const dnsd_msg *m, uint32_t from, uint32_t to)
 {
 	char *text = NULL, name[DNSD_NAME_TEXT_MAX], type[16], rdata[512];
@@ -1259,10 +1209,16 @@ static void primary_apply_one(struct primary_load *l, struct primary_update *u,
                               dnsd_zone *const *base, size_t nbase,
                               const primary_rd *rd, dnsd_arena *a)
 {
-	dnsd_update_result res;
+	dnsd_update_result res = {0};
+	dnsd_msg m;
 	struct primary_upzone *z =
-	    primary_apply_zone(l, u, ws, nws, base, nbase, rd, a, &res);
+	    primary_update_zone(l, u, ws, nws, base, nbase, rd, a, &m);
 
+	if (z != NULL) {
+		dnsd_update_apply(z->cur, &m, &l->limits, &res);
+		u->rcode = res.rcode;
+		snprintf(u->reason, sizeof(u->reason), "%s", res.reason);
+	}
 	if (z != NULL && res.rcode == DNSD_RCODE_NOERROR && res.zone != NULL) {
 		char *text = NULL, err[256] = "";
 		size_t len = 0;
@@ -1283,6 +1239,8 @@ static void primary_apply_one(struct primary_load *l, struct primary_update *u,
 			free(z->text);
 			z->text = text;
 			z->len = len;
+			u->summary = primary_msg_summary(
+			    &m, dnsd_zone_serial(z->cur), res.serial);
 			dnsd_zone_unref(z->cur);
 			z->cur = res.zone;
 			res.zone = NULL;
@@ -1293,7 +1251,6 @@ static void primary_apply_one(struct primary_load *l, struct primary_update *u,
 			l->diffs = da;
 			memcpy(da[l->ndiffs].origin, z->origin,
 			       dnsd_name_len(z->origin));
-			u->summary = primary_update_summary(res.diff);
 			da[l->ndiffs++].d = res.diff;
 			res.diff = NULL;
 			z->changed = true;
@@ -1842,23 +1799,10 @@ static void primary_apply_journaled(struct primary_load *l,
 	dnsd_arena_init(&a, 0);
 	for (struct primary_update *u = l->upd; u && !careful; u = u->next) {
 		dnsd_msg m;
-		dnsd_arena_reset(&a);
-		if (u->wire == NULL ||
-		    dnsd_msg_parse(u->wire, u->len, &a, &m) < 0 ||
-		    m.hdr.qdcount != 1) {
-			u->rcode = DNSD_RCODE_FORMERR;
-			snprintf(u->reason, sizeof(u->reason), "malformed");
+		struct primary_upzone *z = primary_update_zone(
+		    l, u, ws, &nws, base, nbase, rd, &a, &m);
+		if (z == NULL)
 			continue;
-		}
-		memcpy(u->zone, m.qd[0].qname, dnsd_name_len(m.qd[0].qname));
-		struct primary_upzone *z = primary_upzone_get(
-		    l, ws, &nws, base, nbase, rd, m.qd[0].qname);
-		if (z == NULL) {
-			u->rcode = DNSD_RCODE_NOTAUTH;
-			snprintf(u->reason, sizeof(u->reason),
-			         "zone not served");
-			continue;
-		}
 		if (z->g == NULL &&
 		    dnsd_update_group_new(z->start, &l->limits, &z->g) < 0)
 			fatalx("out of memory");
