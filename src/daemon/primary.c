@@ -167,7 +167,6 @@ struct primary_load {
 	bool jcommit_failed; /* they stay in the journal */
 	bool jcommitted;
 	git_oid jcommit_id;
-	char jcommit_hex[GIT_OID_HEXSZ + 1];
 	bool pull_dropped, force_dropped; /* not done: the journal first */
 	bool journaled;                   /* this job appended */
 	/* the IXFR steps from the versions served to the new ones */
@@ -208,12 +207,14 @@ struct primary_update {
 };
 
 /* A zone file's text with the journaled UPDATEs applied: what their
- * commit will hold. */
+ * commit will hold. Kept after that commit (the next UPDATEs edit it
+ * without reading it back); dirty while UPDATEs since are not in git. */
 struct primary_text {
 	uint8_t origin[DNSD_NAME_MAX];
 	char *file;
 	char *text;
 	size_t len;
+	bool dirty;
 };
 
 struct primary {
@@ -1631,6 +1632,7 @@ static void primary_text_set(struct primary_load *l, const uint8_t *origin,
 	free(t->text);
 	t->text = text;
 	t->len = len;
+	t->dirty = true;
 }
 
 static void primary_texts_free(struct primary_text *t, size_t n)
@@ -1761,6 +1763,23 @@ static journal_rec *primary_jrecs(struct primary_update *upd, size_t *n)
 		if (u->changed && u->seq == 0)
 			recs[k++] = (journal_rec){u->key, u->wire, u->len, 0};
 	return recs;
+}
+
+/* The journal records the list's UPDATEs hold, first and last (0 when
+ * none); their number. */
+static size_t primary_seq_range(const struct primary_update *u, uint64_t *first,
+                                uint64_t *last)
+{
+	size_t n = 0;
+
+	*first = *last = 0;
+	for (; u != NULL; u = u->next)
+		if (u->seq != 0) {
+			*first = *first ? *first : u->seq;
+			*last = u->seq;
+			n++;
+		}
+	return n;
 }
 
 /* Every UPDATE of the list that changed something is undone: it failed
@@ -1942,24 +1961,23 @@ static void primary_apply_journaled(struct primary_load *l,
 static void primary_journal_commit(struct primary_load *l)
 {
 	gitstore_file *files = calloc(l->ntexts + 1, sizeof(*files));
-	char err[768];
-	size_t n = 0;
-	uint64_t first = 0, last = 0;
+	char err[768], hex[GIT_OID_HEXSZ + 1];
+	size_t nf = 0;
+	uint64_t first, last;
+	size_t n = primary_seq_range(l->jr_upd, &first, &last);
 
 	if (files == NULL)
 		fatalx("out of memory");
+	/* only the files changed since the last commit */
 	for (size_t i = 0; i < l->ntexts; i++)
-		files[i] = (gitstore_file){l->texts[i].file, l->texts[i].text,
-		                           l->texts[i].len};
-	for (struct primary_update *u = l->jr_upd; u; u = u->next) {
-		n++;
-		first = first ? first : u->seq;
-		last = u->seq;
-	}
+		if (l->texts[i].dirty)
+			files[nf++] =
+			    (gitstore_file){l->texts[i].file, l->texts[i].text,
+			                    l->texts[i].len};
 	char *msg = primary_update_message(NULL, l->jr_upd, &l->loaded, l->jr);
 	git_oid id;
-	if (gitstore_commit(l->g, NULL, files, l->ntexts, l->author, msg, &id,
-	                    err, sizeof(err)) < 0) {
+	if (gitstore_commit(l->g, NULL, files, nf, l->author, msg, &id, err,
+	                    sizeof(err)) < 0) {
 		log_error(
 		    "UPDATE: %s; the %zu journaled UPDATE%s (#%llu..#%llu) "
 		    "stay in the journal and served, committed later",
@@ -1972,21 +1990,21 @@ static void primary_journal_commit(struct primary_load *l)
 	} else {
 		l->jcommitted = true;
 		git_oid_cpy(&l->jcommit_id, &id);
-		git_oid_tostr(l->jcommit_hex, sizeof(l->jcommit_hex), &id);
-		l->jcommit_hex[7] = 0;
+		git_oid_tostr(hex, sizeof(hex), &id);
+		hex[7] = 0;
 		/* what is served is this commit: no reload for it */
 		git_oid_cpy(&l->loaded, &id);
 		l->have_loaded = true;
 		log_info("UPDATE commit %s: %zu UPDATE%s from the journal "
 		         "(#%llu..#%llu)",
-		         l->jcommit_hex, n, n == 1 ? "" : "s",
-		         (unsigned long long)first, (unsigned long long)last);
+		         hex, n, n == 1 ? "" : "s", (unsigned long long)first,
+		         (unsigned long long)last);
 		if (journal_reset(l->jr, err, sizeof(err)) < 0)
 			log_error("UPDATE: %s (the commit holds its records: "
 			          "they are not applied twice)",
 			          err);
-		/* the texts stay: the next UPDATEs edit them without reading
-		 * the commit back */
+		for (size_t i = 0; i < l->ntexts; i++)
+			l->texts[i].dirty = false;
 	}
 	free(msg);
 	free(files);
@@ -2403,12 +2421,8 @@ static void primary_log_pull(struct primary *p, struct primary_load *l)
 		git_oid_tostr(old, sizeof(old), &l->loaded);
 		old[7] = 0;
 	}
-	uint64_t first = 0, last = 0;
-	for (struct primary_update *u = l->upd; u; u = u->next)
-		if (u->changed && u->seq != 0) {
-			first = first ? first : u->seq;
-			last = u->seq;
-		}
+	uint64_t first, last;
+	primary_seq_range(l->upd, &first, &last);
 	if (l->committed)
 		fprintf(f, "UPDATE commit: %s..%s", old, l->commit_hex);
 	else if (last != 0 && !l->pull)
