@@ -6,6 +6,7 @@
  * messages are written with dnsd_msg_builder from presentation text and
  * read back with dnsd_msg_parse, as the daemon will receive them. */
 #include "tap.h"
+#include "zones.h"
 #include <dnsd/err.h>
 #include <dnsd/msg.h>
 #include <dnsd/rrtype.h>
@@ -15,16 +16,6 @@
 #include <stdlib.h>
 
 /* ---- helpers ---- */
-
-static const uint8_t *N(const char *txt)
-{
-	static uint8_t bufs[8][DNSD_NAME_MAX];
-	static int i;
-	uint8_t *b = bufs[i++ % 8];
-	if (dnsd_name_from_text(txt, strlen(txt), NULL, b) < 0)
-		abort();
-	return b;
-}
 
 static void quiet(void *ctx, const dnsd_diag *d)
 {

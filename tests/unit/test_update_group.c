@@ -16,6 +16,7 @@
  * that keeps pointers into a message. */
 #include "../same.h"
 #include "tap.h"
+#include "zones.h"
 #include <dnsd/arena.h>
 #include <dnsd/err.h>
 #include <dnsd/msg.h>
@@ -30,28 +31,6 @@
 #define MAX_MSGS 16
 
 /* ---- zones ---- */
-
-static const uint8_t *N(const char *txt)
-{
-	static uint8_t bufs[8][DNSD_NAME_MAX];
-	static int i;
-	uint8_t *b = bufs[i++ % 8];
-	if (dnsd_name_from_text(txt, strlen(txt), NULL, b) < 0)
-		abort();
-	return b;
-}
-
-static void quiet(void *ctx, const dnsd_diag *d)
-{
-	(void)ctx;
-	if (d->severity == DNSD_DIAG_ERROR)
-		fprintf(stderr, "zone: %s\n", d->msg);
-}
-
-static int sink(void *ctx, const dnsd_zf_rr *rr)
-{
-	return dnsd_zone_builder_add(ctx, rr);
-}
 
 /* ~20 names: the apex with 5 RRsets (past a limit of 3 RRsets per name,
  * so it may only shrink there), CNAMEs, an empty non-terminal (ent), a
@@ -90,16 +69,8 @@ static const char base[] = "$TTL 3600\n"
 
 static dnsd_zone *zone_base(void)
 {
-	dnsd_zf_opts o = {.origin = N(ORIGIN), .diag = quiet};
-	dnsd_zone_builder *b = dnsd_zone_builder_new(o.origin);
-	dnsd_zf_result res;
-	if (dnsd_zonefile_parse_mem("z", base, strlen(base), &o, sink, b,
-	                            &res) < 0) {
-		dnsd_zone_builder_free(b);
-		abort();
-	}
-	dnsd_zone *z = NULL;
-	if (dnsd_zone_builder_finish(b, quiet, NULL, NULL, &z) < 0)
+	dnsd_zone *z = zone_from_text(N(ORIGIN), base);
+	if (!z)
 		abort();
 	return z;
 }

@@ -5,6 +5,7 @@
  * streams applied to the old version, the SOA-only answer, and the
  * errors. */
 #include "tap.h"
+#include "zones.h"
 #include <dnsd/msg.h>
 #include <dnsd/rrtype.h>
 #include <dnsd/xfr.h>
@@ -12,16 +13,6 @@
 #include <stdlib.h>
 
 /* ---- helpers ---- */
-
-static const uint8_t *N(const char *txt)
-{
-	static uint8_t bufs[8][DNSD_NAME_MAX];
-	static int i;
-	uint8_t *b = bufs[i++ % 8];
-	if (dnsd_name_from_text(txt, strlen(txt), NULL, b) < 0)
-		abort();
-	return b;
-}
 
 static void quiet(void *ctx, const dnsd_diag *d)
 {

@@ -9,6 +9,7 @@
  * from another serial, a deletion of what is not there, the limits. */
 #include "../same.h"
 #include "tap.h"
+#include "zones.h"
 #include <dnsd/arena.h>
 #include <dnsd/err.h>
 #include <dnsd/msg.h>
@@ -18,36 +19,10 @@
 #include <dnsd/zone.h>
 #include <stdlib.h>
 
-static const uint8_t *N(const char *txt)
-{
-	static uint8_t bufs[8][DNSD_NAME_MAX];
-	static int i;
-	uint8_t *b = bufs[i++ % 8];
-	if (dnsd_name_from_text(txt, strlen(txt), NULL, b) < 0)
-		abort();
-	return b;
-}
-
-static void quiet(void *ctx, const dnsd_diag *d)
-{
-	(void)ctx;
-	(void)d;
-}
-
-static int sink(void *ctx, const dnsd_zf_rr *rr)
-{
-	return dnsd_zone_builder_add(ctx, rr);
-}
-
 static dnsd_zone *build(const char *text)
 {
-	dnsd_zf_opts o = {.origin = N("example.org."), .diag = quiet};
-	dnsd_zone_builder *b = dnsd_zone_builder_new(o.origin);
-	dnsd_zf_result res;
-	dnsd_zone *z = NULL;
-	if (dnsd_zonefile_parse_mem("z", text, strlen(text), &o, sink, b,
-	                            &res) < 0 ||
-	    dnsd_zone_builder_finish(b, quiet, NULL, NULL, &z) < 0)
+	dnsd_zone *z = zone_from_text(N("example.org."), text);
+	if (!z)
 		abort();
 	return z;
 }

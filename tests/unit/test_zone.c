@@ -3,6 +3,7 @@
  * wildcards, delegations and glue), lookups, canonical order against
  * dnsd_name_cmp, the stored wire form, zone databases and references. */
 #include "tap.h"
+#include "zones.h"
 #include <dnsd/rrtype.h>
 #include <dnsd/zone.h>
 #include <stdlib.h>
@@ -11,16 +12,6 @@
 /* ---- helpers ---- */
 
 /* Text -> name in one of a few rotating static buffers. */
-static const uint8_t *N(const char *txt)
-{
-	static uint8_t bufs[8][DNSD_NAME_MAX];
-	static int i;
-	uint8_t *b = bufs[i++ % 8];
-	if (dnsd_name_from_text(txt, strlen(txt), NULL, b) < 0)
-		abort();
-	return b;
-}
-
 static const char *tx(const uint8_t *name)
 {
 	static char bufs[4][DNSD_NAME_TEXT_MAX];

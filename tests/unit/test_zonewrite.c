@@ -5,6 +5,7 @@
  * order; a callback's non-zero value stops the writing. */
 #include "../same.h"
 #include "tap.h"
+#include "zones.h"
 #include <dnsd/err.h>
 #include <dnsd/zone.h>
 #include <dnsd/zonefile.h>
@@ -13,32 +14,9 @@
 
 static uint8_t origin[DNSD_NAME_MAX];
 
-static void quiet(void *ctx, const dnsd_diag *d)
-{
-	(void)ctx;
-	if (d->severity == DNSD_DIAG_ERROR)
-		fprintf(stderr, "# zone: %u: %s\n", d->line, d->msg);
-}
-
-static int sink(void *ctx, const dnsd_zf_rr *rr)
-{
-	return dnsd_zone_builder_add(ctx, rr);
-}
-
 static dnsd_zone *build(const char *text)
 {
-	dnsd_zf_opts o = {.origin = origin, .diag = quiet};
-	dnsd_zone_builder *b = dnsd_zone_builder_new(origin);
-	dnsd_zf_result res;
-	dnsd_zone *z = NULL;
-	if (dnsd_zonefile_parse_mem("z", text, strlen(text), &o, sink, b,
-	                            &res) < 0) {
-		dnsd_zone_builder_free(b);
-		return NULL;
-	}
-	if (dnsd_zone_builder_finish(b, quiet, NULL, NULL, &z) < 0)
-		return NULL;
-	return z;
+	return zone_from_text(origin, text);
 }
 
 static const char zone_text[] =
