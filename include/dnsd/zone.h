@@ -147,6 +147,16 @@ int dnsd_zone_builder_add_in(dnsd_zone_builder *b, const uint8_t *owner,
 int dnsd_zone_builder_finish_why(dnsd_zone_builder *b, char *why, size_t cap,
                                  dnsd_zone **out);
 
+/* A stand-in version for a zone that must not be answered from: a
+ * secondary's zone before its first transfer, or after it expired
+ * (RFC 1035 §4.3.5: never serve expired data). It holds the SOA of from
+ * (when not NULL) so the serial stays known; every query for a name of
+ * the zone is answered SERVFAIL, transfers of it are refused. 0 or
+ * DNSD_ENOMEM. */
+int dnsd_zone_servfail_new(const uint8_t *origin, const dnsd_zone *from,
+                           dnsd_zone **out);
+bool dnsd_zone_servfail(const dnsd_zone *z);
+
 /* Parses a zone file and builds a version: zonefile parse + builder.
  * o->origin is the zone's origin. Same returns as the two steps. */
 int dnsd_zone_load(const char *path, const dnsd_zf_opts *o, unsigned *warnings,

@@ -316,6 +316,11 @@ size_t dnsd_xfrout_request(dnsd_worker *w, dnsd_request *r, uint8_t *out,
 		         what, zone, peer, key[0] ? " key " : "", key);
 		return xfrout_error(w, r, DNSD_RCODE_NOTAUTH, out, cap);
 	}
+	if (dnsd_zone_servfail(cz)) {
+		log_info("%s zone %s to %s: not loaded or expired, SERVFAIL",
+		         what, zone, peer);
+		return xfrout_error(w, r, DNSD_RCODE_SERVFAIL, out, cap);
+	}
 	const char *why = xfrout_denied(s, r, dnsd_zone_origin(cz));
 	if (why != NULL) {
 		log_warnx("%s zone %s to %s%s%s: %s, REFUSED", what, zone, peer,

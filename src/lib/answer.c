@@ -570,6 +570,13 @@ static void resolve(ans *a)
 				a->rcode = DNSD_RCODE_REFUSED;
 			return; /* a chain leaving our zones ends here */
 		}
+		if (dnsd_zone_servfail(z)) {
+			/* not loaded yet, or expired: nothing to vouch for
+			 * (a chain into it ends with what it has) */
+			if (hops == 0)
+				a->rcode = DNSD_RCODE_SERVFAIL;
+			return;
+		}
 		if (hops == 0 && a->q->qclass == DNSD_CLASS_IN)
 			a->flags |=
 			    DNSD_FLAG_AA; /* not for QCLASS ANY: we

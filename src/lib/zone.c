@@ -78,6 +78,7 @@ struct dnsd_zone {
 	uint32_t idx_mask; /* low bits of a slot: node index + 1 */
 	int olabels;
 	uint32_t serial;
+	bool servfail; /* a stand-in: every query SERVFAIL */
 };
 
 /* ---- node and rrset accessors ---- */
@@ -319,6 +320,11 @@ const dnsd_node *dnsd_zone_apex(const dnsd_zone *z)
 uint32_t dnsd_zone_serial(const dnsd_zone *z)
 {
 	return z->serial;
+}
+
+bool dnsd_zone_servfail(const dnsd_zone *z)
+{
+	return z->servfail;
 }
 
 size_t dnsd_zone_node_count(const dnsd_zone *z)
@@ -1607,4 +1613,36 @@ int dnsd_zone_builder_finish_why(dnsd_zone_builder *b, char *why, size_t cap,
 	if (f.cap)
 		why[0] = 0;
 	return dnsd_zone_builder_finish(b, first_error_diag, &f, NULL, out);
+}
+
+int dnsd_zone_servfail_new(const uint8_t *origin, const dnsd_zone *from,
+                           dnsd_zone **out)
+{
+	/* MNAME and RNAME the root, the five numbers 0: a SOA no one reads */
+	static const uint8_t none[22] = {0};
+	const dnsd_rrset *soa =
+	    from ? dnsd_node_rrset(dnsd_zone_apex(from), DNSD_TYPE_SOA) : NULL;
+	dnsd_zone_builder *b = dnsd_zone_builder_new(origin);
+	dnsd_rr_iter it;
+	int rc;
+
+	if (b == NULL)
+		return DNSD_ENOMEM;
+	if (soa != NULL) {
+		dnsd_rrset_iter(soa, &it);
+		dnsd_rr_next(&it);
+		rc = dnsd_zone_builder_add_in(b, origin, DNSD_TYPE_SOA,
+		                              soa->ttl, it.rdata, it.rdlen);
+	} else {
+		rc = dnsd_zone_builder_add_in(b, origin, DNSD_TYPE_SOA, 0, none,
+		                              sizeof(none));
+	}
+	if (rc < 0) {
+		dnsd_zone_builder_free(b);
+		return rc;
+	}
+	rc = dnsd_zone_builder_finish_why(b, NULL, 0, out);
+	if (rc == 0)
+		(*out)->servfail = true;
+	return rc;
 }

@@ -888,6 +888,62 @@ static void test_inline_zone(void)
 	db = saved;
 }
 
+/* A secondary's zone not loaded yet, or expired: a stand-in version
+ * answers SERVFAIL without AA for every name and type in it, keeps the
+ * SOA's serial, and a CNAME into it ends there. */
+static void test_servfail_zone(void)
+{
+	dnsd_zone *live =
+	    from_text("live.test.", "@ 100 IN SOA ns hm 7 2 3 4 5\n"
+	                            "@ NS ns\n"
+	                            "ns A 10.0.0.1\n"
+	                            "c CNAME www.gone.test.\n");
+	dnsd_zone *gone =
+	    from_text("gone.test.", "@ 100 IN SOA ns hm 9 2 3 4 5\n"
+	                            "@ NS ns\n"
+	                            "www A 10.0.0.2\n");
+	dnsd_zone *stub = NULL, *none = NULL;
+	CHECK_INT(dnsd_zone_servfail_new(dnsd_zone_origin(gone), gone, &stub),
+	          0);
+	CHECK_INT(dnsd_zone_servfail_new(dnsd_zone_origin(gone), NULL, &none),
+	          0);
+	CHECK(dnsd_zone_servfail(stub) && dnsd_zone_servfail(none));
+	CHECK(!dnsd_zone_servfail(gone));
+	CHECK_INT(dnsd_zone_serial(stub), 9);
+	CHECK_INT(dnsd_zone_serial(none), 0);
+	CHECK_INT(dnsd_zone_record_count(stub), 1);
+	dnsd_zone *v[2] = {live, stub};
+	dnsd_zonedb *saved = db;
+	db = dnsd_zonedb_new(v, 2);
+	ask("www.gone.test.", DNSD_TYPE_A, NULL);
+	CHECK_INT(rcode(), DNSD_RCODE_SERVFAIL);
+	CHECK(!(m.hdr.flags & DNSD_FLAG_AA));
+	CHECK_INT(m.count[DNSD_SEC_ANSWER], 0);
+	ask("gone.test.", DNSD_TYPE_SOA, NULL);
+	CHECK_INT(rcode(), DNSD_RCODE_SERVFAIL);
+	ask("nothing.gone.test.", DNSD_TYPE_TXT, NULL);
+	CHECK_INT(rcode(), DNSD_RCODE_SERVFAIL);
+	ask("c.live.test.", DNSD_TYPE_A, NULL);
+	CHECK_INT(rcode(), DNSD_RCODE_NOERROR);
+	CHECK(m.hdr.flags & DNSD_FLAG_AA);
+	CHECK_INT(m.count[DNSD_SEC_ANSWER], 1);
+	ask("ns.live.test.", DNSD_TYPE_A, NULL);
+	CHECK_INT(rcode(), DNSD_RCODE_NOERROR);
+	dnsd_zonedb_free(db);
+	/* the same zone live again answers */
+	v[1] = gone;
+	db = dnsd_zonedb_new(v, 2);
+	ask("www.gone.test.", DNSD_TYPE_A, NULL);
+	CHECK_INT(rcode(), DNSD_RCODE_NOERROR);
+	CHECK_INT(m.count[DNSD_SEC_ANSWER], 1);
+	dnsd_zonedb_free(db);
+	db = saved;
+	dnsd_zone_unref(live);
+	dnsd_zone_unref(gone);
+	dnsd_zone_unref(stub);
+	dnsd_zone_unref(none);
+}
+
 int main(void)
 {
 	dnsd_arena_init(&arena, 0);
@@ -910,6 +966,7 @@ int main(void)
 	test_edns();
 	test_errors();
 	test_inline_zone();
+	test_servfail_zone();
 #if COUNT_ALLOCS
 	CHECK_INT(answer_allocs, 0);
 	/* the counter itself sees allocations */
