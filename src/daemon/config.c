@@ -1038,6 +1038,12 @@ static const struct cfg_directive cfg_table[] = {
     ROW("update-max-records", R_PRI, false, cfg_parse_number, cfg_print_number,
         F(update_max_records), RANGE(1, 100000000, "a count of records")),
     ROW("primary", R_SEC | R_LE, false, cfg_parse_primary, cfg_print_primary),
+    ROW("xfr-max-records", R_SEC | R_LE, false, cfg_parse_number,
+        cfg_print_number, F(xfr_max_records),
+        RANGE(1, 4000000000UL, "a count of records")),
+    ROW("xfr-max-bytes", R_SEC | R_LE, false, cfg_parse_number,
+        cfg_print_number, F(xfr_max_bytes),
+        RANGE(65536, 4000000000UL, "a size in octets")),
     /* a primary takes keys from here too, beside its key files */
     ROW("key", R_ALL, true, cfg_parse_key, cfg_print_key),
     ROW("keys-file", R_ALL, true, cfg_parse_keys_file, cfg_print_keys_file),
@@ -1290,6 +1296,8 @@ static void cfg_defaults(dnsd_config *c)
 	c->ixfr_max_history = 100;
 	c->update_max_records = 1000000;
 	c->tcp_max_queries = 1000;
+	c->xfr_max_records = 10000000;
+	c->xfr_max_bytes = 2000000000;
 }
 
 static struct cfg_where *cfg_where_of(struct cfg_parser *p, const char *name)
@@ -1496,6 +1504,8 @@ void dnsd_config_reload(dnsd_config *cur, dnsd_config *next)
 	cur->transfers_max = next->transfers_max;
 	cur->ixfr_max_history = next->ixfr_max_history;
 	cur->update_max_records = next->update_max_records;
+	cur->xfr_max_records = next->xfr_max_records;
+	cur->xfr_max_bytes = next->xfr_max_bytes;
 	memcpy(cur->allow_transfer, next->allow_transfer,
 	       sizeof(cur->allow_transfer));
 	cur->nallow_transfer = next->nallow_transfer;

@@ -76,6 +76,9 @@ typedef struct dnsd_config {
 	unsigned ixfr_max_history; /* `ixfr-max-history N` serial steps, 100 */
 	unsigned update_max_records; /* a zone's size an UPDATE may grow it
 	                                to, 1000000 */
+	/* replication in: the limits of one incoming transfer */
+	unsigned xfr_max_records; /* `xfr-max-records N`, 10000000 */
+	unsigned xfr_max_bytes;   /* `xfr-max-bytes N` of messages, 2e9 */
 } dnsd_config;
 
 /* Parses path (and its includes) into c. Each error is printed to errs as

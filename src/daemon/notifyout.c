@@ -67,7 +67,18 @@ struct dnsd_notifier {
 	struct notify_hidden asked[16];
 	unsigned nasked;
 	struct event *asked_ev;
+	dnsd_notifier_skip_fn skip; /* main thread only */
+	void *skip_ctx;
 };
+
+void dnsd_notifier_set_skip(dnsd_notifier *n, dnsd_notifier_skip_fn fn,
+                            void *ctx)
+{
+	if (n == NULL)
+		return;
+	n->skip = fn;
+	n->skip_ctx = ctx;
+}
 
 static void notify_target_text(const struct notify_target *t, char *buf,
                                size_t cap)
@@ -362,7 +373,8 @@ static void notify_key_targets(struct dnsd_notifier *n, const dnsd_zone *z,
 		if (dnsd_keystore_name_at(n->s->keys, i, t.key) < 0 ||
 		    dnsd_key_transfer_addrs(t.key, &a) < 0 ||
 		    !a.has_secondary ||
-		    !dnsd_key_allows(t.key, DNSD_KEY_OP_TRANSFER, origin))
+		    !dnsd_key_allows(t.key, DNSD_KEY_OP_TRANSFER, origin) ||
+		    (n->skip != NULL && n->skip(n->skip_ctx, origin, t.key)))
 			continue;
 		struct sockaddr_in in = {.sin_family = AF_INET,
 		                         .sin_port = htons(port)};
@@ -457,7 +469,8 @@ static void notify_asked_cb(evutil_socket_t fd, short what, void *arg)
 		memcpy(t.key, asked[i].key, dnsd_name_len(asked[i].key));
 		for (size_t k = 0; k < nz; k++) {
 			const dnsd_zone *z = dnsd_zonedb_at(db, k);
-			if (dnsd_key_allows(t.key, DNSD_KEY_OP_TRANSFER,
+			if (!dnsd_zone_servfail(z) &&
+			    dnsd_key_allows(t.key, DNSD_KEY_OP_TRANSFER,
 			                    dnsd_zone_origin(z)))
 				notify_start(n, z, &t);
 		}

@@ -27,6 +27,13 @@ typedef struct dnsd_notifier dnsd_notifier;
 /* Main thread; NULL when out of sockets (logged). */
 dnsd_notifier *dnsd_notifier_new(dnsd_server *s);
 void dnsd_notifier_free(dnsd_notifier *n);
+/* A secondary pulls a zone with a transfer key that names the
+ * secondary itself: that key's secondary is no target for the zone.
+ * fn(ctx, zone, key) true leaves the key out (main thread). */
+typedef bool (*dnsd_notifier_skip_fn)(void *ctx, const uint8_t *zone,
+                                      const uint8_t *key);
+void dnsd_notifier_set_skip(dnsd_notifier *n, dnsd_notifier_skip_fn fn,
+                            void *ctx);
 /* Main thread: zone z (of the published database) changed, or dnsd
  * started: NOTIFY all its targets. */
 void dnsd_notifier_zone(dnsd_notifier *n, const dnsd_zone *z);

@@ -28,6 +28,10 @@ struct xfrclient {
 	void *ctx;
 	dnsd_arena a;
 	uint8_t *msg; /* one message of the answer */
+	/* a SOA query (no transfer reader): what the answer must match */
+	bool soa;
+	uint16_t id;
+	uint8_t zone[DNSD_NAME_MAX];
 };
 
 static void xc_free(xfrclient *c)
@@ -87,8 +91,45 @@ static int xc_request(xfrclient *c, const xfrclient_opts *o, uint8_t *buf,
 		return len < 0 ? len : DNSD_EINVAL;
 	buf[0] = (uint8_t)(len >> 8);
 	buf[1] = (uint8_t)len;
+	if (c->soa) {
+		c->id = id;
+		memcpy(c->zone, o->zone, dnsd_name_len(o->zone));
+		return len + 2;
+	}
 	int rc = dnsd_xfrin_new(o->zone, o->qtype, id, o->cur, &o->lim, &c->x);
 	return rc < 0 ? rc : len + 2;
+}
+
+/* The answer to a SOA query: the serial of the zone's SOA in the answer
+ * section. 0 or an error, with why. */
+static int xc_soa_answer(const xfrclient *c, const dnsd_msg *m,
+                         dnsd_xfrin_result *res, char *why, size_t cap)
+{
+	int rcode = DNSD_RCODE(m->hdr.flags);
+
+	if (!(m->hdr.flags & DNSD_FLAG_QR) || m->hdr.id != c->id ||
+	    m->hdr.qdcount != 1 || !dnsd_name_equal(m->qd[0].qname, c->zone) ||
+	    m->qd[0].qtype != DNSD_TYPE_SOA) {
+		snprintf(why, cap, "an answer to another question");
+		return DNSD_EMALFORM;
+	}
+	if (rcode != DNSD_RCODE_NOERROR) {
+		snprintf(why, cap, "rcode %d", rcode);
+		return DNSD_ENOTSUP;
+	}
+	for (unsigned i = 0; i < m->count[DNSD_SEC_ANSWER]; i++) {
+		const dnsd_rr *rr = &m->sec[DNSD_SEC_ANSWER][i];
+		if (rr->type == DNSD_TYPE_SOA && rr->rclass == DNSD_CLASS_IN &&
+		    dnsd_name_equal(rr->owner, c->zone) &&
+		    dnsd_soa_fields(rr->rdata, rr->rdlen, &res->serial, NULL,
+		                    NULL, NULL, NULL) == 0) {
+			res->messages = 1;
+			res->records = 1;
+			return 0;
+		}
+	}
+	snprintf(why, cap, "no SOA of the zone in the answer");
+	return DNSD_EMALFORM;
 }
 
 /* One message of the answer. 1: more to come, 0: done (called back),
@@ -111,6 +152,17 @@ static int xc_message(xfrclient *c, size_t len)
 		xc_done(c, DNSD_EMALFORM, "a message that does not parse",
 		        NULL);
 		return -1;
+	}
+	if (c->soa) {
+		dnsd_xfrin_result res = {0};
+		rc = xc_soa_answer(c, &m, &res, why, sizeof(why));
+		if (rc == 0 && c->signed_ &&
+		    dnsd_tsig_verify_end(&c->tsig) < 0) {
+			rc = DNSD_ETSIG;
+			snprintf(why, sizeof(why), "the answer is not signed");
+		}
+		xc_done(c, rc, why, rc == 0 ? &res : NULL);
+		return -1; /* c is gone either way */
 	}
 	rc = dnsd_xfrin_feed(c->x, &m, len, why, sizeof(why));
 	if (rc == DNSD_XFRIN_MORE)
@@ -176,6 +228,7 @@ int xfrclient_start(struct event_base *base, const xfrclient_opts *o,
 	c->fn = fn;
 	c->ctx = ctx;
 	c->signed_ = o->key != NULL;
+	c->soa = o->qtype == DNSD_TYPE_SOA;
 	if (o->cur) {
 		dnsd_zone_ref((dnsd_zone *)o->cur);
 		c->cur = o->cur;

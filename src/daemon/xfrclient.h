@@ -18,7 +18,9 @@ typedef struct xfrclient_opts {
 	const struct sockaddr *peer;
 	socklen_t peerlen;
 	const uint8_t *zone;
-	uint16_t qtype;       /* DNSD_TYPE_AXFR or DNSD_TYPE_IXFR */
+	uint16_t qtype;       /* DNSD_TYPE_AXFR or DNSD_TYPE_IXFR; or
+	                         DNSD_TYPE_SOA: a SOA query over the same
+	                         connection, res->serial its answer */
 	const dnsd_zone *cur; /* the version held (IXFR: its SOA goes in the
 	                         request), referenced by the client */
 	const dnsd_key *key;  /* NULL: unsigned (copied) */
