@@ -5,7 +5,7 @@
 
 static const dnsd_role *const role_table[] = {
     [DNSD_ROLE_PRIMARY] = &dnsd_role_primary,
-    [DNSD_ROLE_SECONDARY] = NULL,   /* issue "Secondary" */
+    [DNSD_ROLE_SECONDARY] = &dnsd_role_secondary,
     [DNSD_ROLE_LETSENCRYPT] = NULL, /* issue "Let's Encrypt" */
 };
 

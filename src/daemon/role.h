@@ -40,5 +40,6 @@ typedef struct dnsd_role {
 const dnsd_role *dnsd_role_get(enum dnsd_role_id id);
 
 extern const dnsd_role dnsd_role_primary;
+extern const dnsd_role dnsd_role_secondary;
 
 #endif
