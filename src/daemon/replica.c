@@ -511,8 +511,10 @@ static void rep_run(struct rep_zone *z, uint16_t qtype)
 	r->running++;
 }
 
-/* A refresh: the SOA first when a version is held, else AXFR; waits
- * for a slot when REP_RUNNING_MAX are running. */
+/* A refresh: a signed SOA query first, always (as BIND does: it is
+ * also what makes a dnsd primary NOTIFY this secondary from then on),
+ * then a transfer if needed; waits for a slot when REP_RUNNING_MAX are
+ * running. */
 static void rep_begin(struct rep_zone *z)
 {
 	struct replica *r = z->r;
@@ -520,8 +522,6 @@ static void rep_begin(struct rep_zone *z)
 	if (z->state != Z_IDLE || r->stopping)
 		return;
 	event_del(z->timer);
-	uint16_t qtype =
-	    z->cur == NULL || z->axfr_next ? DNSD_TYPE_AXFR : DNSD_TYPE_SOA;
 	if (r->running >= REP_RUNNING_MAX) {
 		struct rep_zone **w =
 		    realloc(r->waiting, (r->nwaiting + 1) * sizeof(*w));
@@ -532,12 +532,17 @@ static void rep_begin(struct rep_zone *z)
 		z->state = Z_WAIT;
 		return;
 	}
-	rep_run(z, qtype);
+	rep_run(z, DNSD_TYPE_SOA);
 }
 
-/* The SOA query's answer: IXFR for a newer serial, else refreshed. */
+/* The SOA query's answer: AXFR when no version is held (or the copy
+ * on disk was bad), IXFR for a newer serial, else refreshed. */
 static void rep_soa_done(struct rep_zone *z, uint32_t serial)
 {
+	if (z->cur == NULL || z->axfr_next) {
+		rep_run(z, DNSD_TYPE_AXFR);
+		return;
+	}
 	uint32_t ours = dnsd_zone_serial(z->cur);
 
 	if (dnsd_serial_gt(serial, ours)) {

@@ -12,14 +12,15 @@
  * and each NOTIFY for a zone not held yet, signed by a key covering it,
  * adds the zone (kept on disk, so a restart knows it).
  *
- * A zone's life: no version yet -> AXFR; afterwards a signed SOA query
- * every REFRESH (jittered) and for a newer serial IXFR, falling back to
- * AXFR when the primary refuses IXFR or its answer does not apply. A
- * failure retries after RETRY, doubling up to max(RETRY, REFRESH), with
- * jitter. EXPIRE after the last successful refresh the zone answers
- * SERVFAIL (a stand-in version, zone.h) and goes on trying; a
- * successful refresh brings it back. One refresh at a time per zone: a
- * NOTIFY meanwhile queues one more.
+ * A zone's life: a signed SOA query, then AXFR while no version is
+ * held; afterwards the SOA query every REFRESH (jittered) and for a
+ * newer serial IXFR, falling back to AXFR when the primary refuses
+ * IXFR or its answer does not apply. A failure retries after RETRY,
+ * doubling up to max(RETRY, REFRESH), with jitter. EXPIRE after the
+ * last successful refresh the zone answers SERVFAIL (a stand-in
+ * version, zone.h) and goes on trying; a successful refresh brings it
+ * back. One refresh at a time per zone: a NOTIFY meanwhile queues one
+ * more.
  *
  * Every new version is built beside the one served and published with
  * one swap; its IXFR difference joins the history (ixfr.h) so that this
