@@ -29,12 +29,16 @@ if [ ! -d "$dir/zones.git" ]; then
 	cp "$top"/conf/zones/* "$dir/work/"
 	"$tools/dnsd-keygen" -f dnskey personal._update.example.org \
 		>"$dir/work/example.org._keys"
+	# the transfer key of a secondary on 127.0.0.2, for every zone
+	"$tools/dnsd-keygen" -f dnskey 127.0.0.1.127.0.0.2._transfer \
+		>"$dir/work/_keys"
 	git -C "$dir/work" add -A
 	git -C "$dir/work" commit -q -m "example zones and a key"
 	git -C "$dir/work" push -q origin main
 fi
 secret=$(awk '{print $NF}' "$dir/work/example.org._keys")
 key=personal._update.example.org:SHA256:$secret
+xsecret=$(awk '{print $NF}' "$dir/work/_keys")
 
 cat >"$dir/dnsd.conf" <<EOF
 # dnsd demo: a primary following the git repository $dir/zones.git
@@ -44,8 +48,21 @@ listen [::1]:$port
 workdir $dir/state
 git-remote $dir/zones.git
 git-author "dnsd demo <dnsd@example.org>"
+# NOTIFY the secondary of the transfer key (127.0.0.2) on this port
+notify-port $port
 log-level info
 EOF
+cat >"$dir/secondary.conf" <<EOF
+# dnsd demo: a secondary of the demo primary on 127.0.0.2:$port; the root
+# transfer key makes it learn every zone of the primary
+role secondary
+listen 127.0.0.2:$port
+workdir $dir/secondary
+primary 127.0.0.1:$port
+key 127.0.0.1.127.0.0.2._transfer:SHA256:$xsecret
+log-level info
+EOF
+mkdir -p "$dir/secondary"
 "$dnsd" -c "$dir/dnsd.conf" -t
 
 cat <<TRY
@@ -82,6 +99,14 @@ these addresses (add, delete, replace and --prereq do the rest):
 
   $tools/dnsd-update 127.0.0.1:$port --key $key home.example.org 192.0.2.123 2001:db8::123
   dig @127.0.0.1 -p $port home.example.org AAAA +short   # 2001:db8::123
+
+Run a dnsd secondary of it on 127.0.0.2 (another shell): it transfers
+every zone, keeps a copy in $dir/secondary/zones, and gets each change
+by IXFR on the primary's NOTIFY:
+
+  $dnsd -c $dir/secondary.conf
+  dig @127.0.0.2 -p $port ns1.example.org A +short      # 192.0.2.1
+  dig @127.0.0.2 -p $port dyn.example.org A +short      # 192.0.2.99 after the UPDATE above
 
 An unsigned NOTIFY is refused and pulls nothing:
 

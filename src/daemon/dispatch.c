@@ -12,6 +12,7 @@
 #include <dnsd/msg.h>
 #include <dnsd/rrtype.h>
 #include <dnsd/tsig.h>
+#include <dnsd/wire.h>
 #include <string.h>
 #include <time.h>
 
@@ -256,4 +257,40 @@ size_t dnsd_dispatch(dnsd_worker *w, const uint8_t *pkt, size_t len,
 		dnsd_tsig_ctx_clear(&tc);
 	dnsd_arena_reset(&w->scratch);
 	return n;
+}
+
+size_t dnsd_request_answer(dnsd_server *s, dnsd_request *r, int rcode,
+                           uint8_t *out, size_t cap)
+{
+	dnsd_answer_opts o = s->answer_opts;
+	o.tcp = r->tcp;
+	size_t n = dnsd_answer_error(&r->q, r->perr, rcode, &o, out, cap);
+	if (n >= DNSD_HDR_LEN && rcode == DNSD_RCODE_NOERROR) {
+		/* as BIND: the acknowledgement of a zone we serve is
+		 * authoritative */
+		dnsd_wire w;
+		dnsd_hdr h;
+		dnsd_hdr_parse(out, n, &h);
+		dnsd_wire_init_write(&w, out, n);
+		w.pos = DNSD_HDR_LEN;
+		dnsd_wire_patch_u16(&w, 2, (uint16_t)(h.flags | DNSD_FLAG_AA));
+	}
+	return n;
+}
+
+bool dnsd_request_soa_serial(dnsd_request *r, const uint8_t *zone,
+                             uint32_t *serial)
+{
+	dnsd_msg m;
+	if (dnsd_msg_parse(r->pkt, r->len, &r->worker->scratch, &m) < 0)
+		return false;
+	for (unsigned i = 0; i < m.count[DNSD_SEC_ANSWER]; i++) {
+		const dnsd_rr *rr = &m.sec[DNSD_SEC_ANSWER][i];
+		if (rr->type == DNSD_TYPE_SOA &&
+		    dnsd_name_equal(rr->owner, zone) &&
+		    dnsd_soa_fields(rr->rdata, rr->rdlen, serial, NULL, NULL,
+		                    NULL, NULL) == 0)
+			return true;
+	}
+	return false;
 }

@@ -1024,9 +1024,6 @@ static void primary_on_ixfr(dnsd_server *s, void *state, dnsd_deferred *d,
 
 /* ---- UPDATE ----------------------------------------------------------- */
 
-static size_t primary_notify_answer(dnsd_server *s, dnsd_request *r, int rcode,
-                                    uint8_t *out, size_t cap);
-
 #define PRIMARY_PUSH_LAG     1.0  /* s: a push goes before more UPDATEs */
 #define PRIMARY_UPDATE_QUOTA 1000 /* UPDATEs taken and not answered yet */
 #define PRIMARY_UPDATE_MAX_RRSET                                               \
@@ -2258,7 +2255,7 @@ static size_t primary_update(dnsd_server *s, void *state, dnsd_request *r,
 		log_warnx("UPDATE zone %s from %s%s%s: %s, %s", zone, peer,
 		          key[0] ? " key " : "", key, why,
 		          dnsd_tsig_error_name((uint16_t)rcode));
-		return primary_notify_answer(s, r, rcode, out, cap);
+		return dnsd_request_answer(s, r, rcode, out, cap);
 	}
 	struct primary_update *u = calloc(1, sizeof(*u));
 	if (u != NULL) {
@@ -2270,8 +2267,7 @@ static size_t primary_update(dnsd_server *s, void *state, dnsd_request *r,
 		if (u != NULL)
 			primary_update_free(u);
 		atomic_fetch_sub(&p->upd_pending, 1);
-		return primary_notify_answer(s, r, DNSD_RCODE_SERVFAIL, out,
-		                             cap);
+		return dnsd_request_answer(s, r, DNSD_RCODE_SERVFAIL, out, cap);
 	}
 	pthread_mutex_lock(&p->ixfr_lock);
 	u->next = p->upd_in;
@@ -3334,44 +3330,6 @@ static void primary_stop(dnsd_server *s, void *state)
 
 /* ---- NOTIFY ----------------------------------------------------------- */
 
-/* The serial of the zone's SOA in the NOTIFY's answer section, if it
- * carries one (RFC 1996 §3.7). */
-static bool primary_notify_serial(dnsd_request *r, const uint8_t *zone,
-                                  uint32_t *serial)
-{
-	dnsd_msg m;
-	if (dnsd_msg_parse(r->pkt, r->len, &r->worker->scratch, &m) < 0)
-		return false;
-	for (unsigned i = 0; i < m.count[DNSD_SEC_ANSWER]; i++) {
-		const dnsd_rr *rr = &m.sec[DNSD_SEC_ANSWER][i];
-		if (rr->type == DNSD_TYPE_SOA &&
-		    dnsd_name_equal(rr->owner, zone) &&
-		    dnsd_soa_fields(rr->rdata, rr->rdlen, serial, NULL, NULL,
-		                    NULL, NULL) == 0)
-			return true;
-	}
-	return false;
-}
-
-static size_t primary_notify_answer(dnsd_server *s, dnsd_request *r, int rcode,
-                                    uint8_t *out, size_t cap)
-{
-	dnsd_answer_opts o = s->answer_opts;
-	o.tcp = r->tcp;
-	size_t n = dnsd_answer_error(&r->q, r->perr, rcode, &o, out, cap);
-	if (n >= DNSD_HDR_LEN && rcode == DNSD_RCODE_NOERROR) {
-		/* as BIND: the acknowledgement of a zone we serve is
-		 * authoritative */
-		dnsd_wire w;
-		dnsd_hdr h;
-		dnsd_hdr_parse(out, n, &h);
-		dnsd_wire_init_write(&w, out, n);
-		w.pos = DNSD_HDR_LEN;
-		dnsd_wire_patch_u16(&w, 2, (uint16_t)(h.flags | DNSD_FLAG_AA));
-	}
-	return n;
-}
-
 /* Whether a signed NOTIFY for a zone not served names a zone its key
  * covers, on a source where zones come and go (git). */
 static bool primary_notify_new_zone(const struct primary *p,
@@ -3392,8 +3350,7 @@ static size_t primary_notify(dnsd_server *s, void *state, dnsd_request *r,
 	char zone[DNSD_NAME_TEXT_MAX], peer[64], key[DNSD_NAME_TEXT_MAX];
 
 	if (r->q.hdr.qdcount != 1 || r->q.qtype != DNSD_TYPE_SOA)
-		return primary_notify_answer(s, r, DNSD_RCODE_FORMERR, out,
-		                             cap);
+		return dnsd_request_answer(s, r, DNSD_RCODE_FORMERR, out, cap);
 	const dnsd_zone *z = r->db ? dnsd_zonedb_find(r->db, r->q.qname) : NULL;
 	const uint8_t *origin = r->q.qname;
 	log_zone(r->q.qname, zone, sizeof(zone));
@@ -3404,8 +3361,8 @@ static size_t primary_notify(dnsd_server *s, void *state, dnsd_request *r,
 			log_info("NOTIFY in zone %s from %s: not a zone of "
 			         "ours, NOTAUTH",
 			         zone, peer);
-			return primary_notify_answer(s, r, DNSD_RCODE_NOTAUTH,
-			                             out, cap);
+			return dnsd_request_answer(s, r, DNSD_RCODE_NOTAUTH,
+			                           out, cap);
 		}
 	} else {
 		origin = dnsd_zone_origin(z);
@@ -3414,27 +3371,25 @@ static size_t primary_notify(dnsd_server *s, void *state, dnsd_request *r,
 	if (r->tsig == NULL) {
 		log_warnx("NOTIFY in zone %s from %s: not signed, REFUSED",
 		          zone, peer);
-		return primary_notify_answer(s, r, DNSD_RCODE_REFUSED, out,
-		                             cap);
+		return dnsd_request_answer(s, r, DNSD_RCODE_REFUSED, out, cap);
 	}
 	log_name(r->tsig->key.name, key, sizeof(key));
 	if (!dnsd_key_allows(r->tsig->key.name, DNSD_KEY_OP_NOTIFY, origin)) {
 		log_warnx("NOTIFY in zone %s from %s key %s: the key may not "
 		          "notify this zone, REFUSED",
 		          zone, peer, key);
-		return primary_notify_answer(s, r, DNSD_RCODE_REFUSED, out,
-		                             cap);
+		return dnsd_request_answer(s, r, DNSD_RCODE_REFUSED, out, cap);
 	}
 	uint32_t serial;
 	const char *then = p->g != NULL ? ", pull queued" : "";
-	if (primary_notify_serial(r, origin, &serial))
+	if (dnsd_request_soa_serial(r, origin, &serial))
 		log_info("NOTIFY in zone %s from %s key %s serial %u%s", zone,
 		         peer, key, serial, then);
 	else
 		log_info("NOTIFY in zone %s from %s key %s, no serial%s", zone,
 		         peer, key, then);
 	primary_queue_pull(p);
-	return primary_notify_answer(s, r, DNSD_RCODE_NOERROR, out, cap);
+	return dnsd_request_answer(s, r, DNSD_RCODE_NOERROR, out, cap);
 }
 
 const dnsd_role dnsd_role_primary = {

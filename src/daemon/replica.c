@@ -12,7 +12,6 @@
 #include <dnsd/msg.h>
 #include <dnsd/rrtype.h>
 #include <dnsd/tsig.h>
-#include <dnsd/wire.h>
 
 #include <arpa/inet.h>
 #include <event2/event.h>
@@ -180,9 +179,75 @@ static bool rep_key_primary(const dnsd_config *cfg, const uint8_t *key,
 	return true;
 }
 
-/* The key to pull zone with: a `_transfer` key covering it, the one
- * with the longest zone part (then the first) and a primary to ask.
- * False when there is none. */
+static bool rep_same_host(const struct sockaddr *a, const struct sockaddr *b);
+
+/* Whether the P of key name is one of this server's listen addresses:
+ * a key this server is the primary of (for its own secondaries), not
+ * one to pull with. */
+static bool rep_key_ours(const dnsd_config *cfg, const uint8_t *key)
+{
+	dnsd_key_addrs a;
+
+	if (dnsd_key_transfer_addrs(key, &a) < 0 || !a.has_primary)
+		return false;
+	struct sockaddr_in in = {.sin_family = AF_INET};
+	memcpy(&in.sin_addr, a.primary, 4);
+	for (unsigned i = 0; i < cfg->nlisten; i++)
+		if (rep_same_host((const struct sockaddr *)&cfg->listen[i].ss,
+		                  (struct sockaddr *)&in))
+			return true;
+	return false;
+}
+
+/* The address to send to peer from: the first listen address of its
+ * family that is not a wildcard and is loopback exactly when peer is;
+ * NULL (any) when there is none. */
+static const struct sockaddr *rep_source(const dnsd_config *cfg,
+                                         const struct sockaddr *peer,
+                                         struct sockaddr_storage *ss,
+                                         socklen_t *len)
+{
+	static const uint8_t any6[16], lo6[16] = {[15] = 1};
+
+	for (unsigned i = 0; i < cfg->nlisten; i++) {
+		const struct sockaddr_storage *l = &cfg->listen[i].ss;
+		bool wild, lo, peer_lo;
+		if (l->ss_family != peer->sa_family)
+			continue;
+		if (l->ss_family == AF_INET) {
+			uint32_t a = ntohl(
+			    ((const struct sockaddr_in *)l)->sin_addr.s_addr);
+			uint32_t p = ntohl(((const struct sockaddr_in *)peer)
+			                       ->sin_addr.s_addr);
+			wild = a == 0;
+			lo = a >> 24 == 127;
+			peer_lo = p >> 24 == 127;
+		} else {
+			const uint8_t *a =
+			    ((const struct sockaddr_in6 *)l)->sin6_addr.s6_addr;
+			const uint8_t *p = ((const struct sockaddr_in6 *)peer)
+			                       ->sin6_addr.s6_addr;
+			wild = memcmp(a, any6, 16) == 0;
+			lo = memcmp(a, lo6, 16) == 0;
+			peer_lo = memcmp(p, lo6, 16) == 0;
+		}
+		if (wild || lo != peer_lo)
+			continue;
+		memcpy(ss, l, sizeof(*ss));
+		if (ss->ss_family == AF_INET)
+			((struct sockaddr_in *)ss)->sin_port = 0;
+		else
+			((struct sockaddr_in6 *)ss)->sin6_port = 0;
+		*len = cfg->listen[i].len;
+		return (struct sockaddr *)ss;
+	}
+	return NULL;
+}
+
+/* The key to pull zone with: a `_transfer` key covering it that does
+ * not name this server as its primary, the one with the longest zone
+ * part (then the first) and a primary to ask. False when there is
+ * none. */
 static bool rep_pick_key(const dnsd_config *cfg, dnsd_keystore *ks,
                          const uint8_t *zone, uint8_t *key)
 {
@@ -197,6 +262,7 @@ static bool rep_pick_key(const dnsd_config *cfg, dnsd_keystore *ks,
 		if (dnsd_keystore_name_at(ks, i, name) < 0 ||
 		    dnsd_key_op(name, &kz) != DNSD_KEY_OP_TRANSFER ||
 		    !dnsd_key_allows(name, DNSD_KEY_OP_TRANSFER, zone) ||
+		    rep_key_ours(cfg, name) ||
 		    !rep_key_primary(cfg, name, &ss, &len))
 			continue;
 		size_t l = dnsd_name_len(kz);
@@ -399,11 +465,15 @@ static void rep_publish(struct replica *r)
 		fatalx("out of memory");
 	for (size_t i = 0; i < r->nzones; i++) {
 		struct rep_zone *z = r->zones[i];
-		if (z->cur != NULL && !z->expired) {
+		if (z->cur == NULL)
+			continue; /* not ours until transferred: REFUSED, so a
+			             key at a parent that is no zone of the
+			             primary does not shadow anything */
+		if (!z->expired) {
 			v[n++] = z->cur;
 			continue;
 		}
-		if (z->stub != NULL && z->cur != NULL &&
+		if (z->stub != NULL &&
 		    dnsd_zone_serial(z->stub) != dnsd_zone_serial(z->cur)) {
 			dnsd_zone_unref(z->stub);
 			z->stub = NULL;
@@ -487,6 +557,7 @@ static void rep_run(struct rep_zone *z, uint16_t qtype)
 		rep_failed(z, what, "its key is gone");
 		return;
 	}
+	struct sockaddr_storage src;
 	xfrclient_opts o = {
 	    .peer = (struct sockaddr *)&z->peer,
 	    .peerlen = z->peerlen,
@@ -498,6 +569,7 @@ static void rep_run(struct rep_zone *z, uint16_t qtype)
 	            .max_bytes = r->s->cfg->xfr_max_bytes},
 	    .timeout = qtype == DNSD_TYPE_SOA ? 5 : REP_XFR_TIMEOUT,
 	};
+	o.source = rep_source(r->s->cfg, o.peer, &src, &o.sourcelen);
 	z->qtype = qtype;
 	z->started = rep_now();
 	int rc = xfrclient_start(r->s->base, &o, rep_done, z, &z->xc);
@@ -674,12 +746,14 @@ static void rep_learn_cb(evutil_socket_t fd, short what, void *arg)
 	evtimer_add(l->timer, &tv);
 	if (l->xc != NULL || dnsd_keystore_get(l->r->s->keys, l->key, &k) < 0)
 		return;
+	struct sockaddr_storage src;
 	xfrclient_opts o = {.peer = (struct sockaddr *)&l->peer,
 	                    .peerlen = l->peerlen,
 	                    .zone = l->zone,
 	                    .qtype = DNSD_TYPE_SOA,
 	                    .key = &k,
 	                    .timeout = 5};
+	o.source = rep_source(l->r->s->cfg, o.peer, &src, &o.sourcelen);
 	if (xfrclient_start(l->r->s->base, &o, rep_learn_done, l, &l->xc) < 0)
 		l->xc = NULL;
 	explicit_bzero(&k, sizeof(k));
@@ -721,23 +795,6 @@ static bool rep_from_primary(struct replica *r, const struct sockaddr *peer,
 	return ok;
 }
 
-static size_t rep_notify_answer(dnsd_server *s, dnsd_request *req, int rcode,
-                                uint8_t *out, size_t cap)
-{
-	dnsd_answer_opts o = s->answer_opts;
-	o.tcp = req->tcp;
-	size_t n = dnsd_answer_error(&req->q, req->perr, rcode, &o, out, cap);
-	if (n >= DNSD_HDR_LEN && rcode == DNSD_RCODE_NOERROR) {
-		dnsd_wire w;
-		dnsd_hdr h;
-		dnsd_hdr_parse(out, n, &h);
-		dnsd_wire_init_write(&w, out, n);
-		w.pos = DNSD_HDR_LEN;
-		dnsd_wire_patch_u16(&w, 2, (uint16_t)(h.flags | DNSD_FLAG_AA));
-	}
-	return n;
-}
-
 /* Refused NOTIFYs are logged at most 10 a second: a flood must not
  * flood the log. */
 static void rep_refused_log(struct replica *r, const char *zone,
@@ -754,23 +811,6 @@ static void rep_refused_log(struct replica *r, const char *zone,
 		          why);
 }
 
-static bool rep_notify_serial(dnsd_request *req, const uint8_t *zone,
-                              uint32_t *serial)
-{
-	dnsd_msg m;
-	if (dnsd_msg_parse(req->pkt, req->len, &req->worker->scratch, &m) < 0)
-		return false;
-	for (unsigned i = 0; i < m.count[DNSD_SEC_ANSWER]; i++) {
-		const dnsd_rr *rr = &m.sec[DNSD_SEC_ANSWER][i];
-		if (rr->type == DNSD_TYPE_SOA &&
-		    dnsd_name_equal(rr->owner, zone) &&
-		    dnsd_soa_fields(rr->rdata, rr->rdlen, serial, NULL, NULL,
-		                    NULL, NULL) == 0)
-			return true;
-	}
-	return false;
-}
-
 size_t replica_notify(replica *r, dnsd_request *req, uint8_t *out, size_t cap)
 {
 	dnsd_server *s = r->s;
@@ -778,7 +818,8 @@ size_t replica_notify(replica *r, dnsd_request *req, uint8_t *out, size_t cap)
 
 	if (req->q.hdr.qdcount != 1 || req->q.qtype != DNSD_TYPE_SOA ||
 	    req->q.qclass != DNSD_CLASS_IN)
-		return rep_notify_answer(s, req, DNSD_RCODE_FORMERR, out, cap);
+		return dnsd_request_answer(s, req, DNSD_RCODE_FORMERR, out,
+		                           cap);
 	log_zone(req->q.qname, zone, sizeof(zone));
 	log_peer(req->peer, peer, sizeof(peer));
 	const dnsd_zone *z =
@@ -791,18 +832,20 @@ size_t replica_notify(replica *r, dnsd_request *req, uint8_t *out, size_t cap)
 		                     req->q.qname)) {
 			rep_refused_log(r, zone, peer,
 			                "its key may not notify the zone");
-			return rep_notify_answer(s, req, DNSD_RCODE_REFUSED,
-			                         out, cap);
+			return dnsd_request_answer(s, req, DNSD_RCODE_REFUSED,
+			                           out, cap);
 		}
 	} else if (!known) {
 		log_info("NOTIFY in zone %s from %s: not a zone of ours, "
 		         "NOTAUTH",
 		         zone, peer);
-		return rep_notify_answer(s, req, DNSD_RCODE_NOTAUTH, out, cap);
+		return dnsd_request_answer(s, req, DNSD_RCODE_NOTAUTH, out,
+		                           cap);
 	} else if (!rep_from_primary(r, req->peer, req->q.qname)) {
 		rep_refused_log(r, zone, peer,
 		                "not signed and not from the zone's primary");
-		return rep_notify_answer(s, req, DNSD_RCODE_REFUSED, out, cap);
+		return dnsd_request_answer(s, req, DNSD_RCODE_REFUSED, out,
+		                           cap);
 	}
 	struct rep_notice nt = {0};
 	memcpy(nt.zone, req->q.qname, dnsd_name_len(req->q.qname));
@@ -810,7 +853,7 @@ size_t replica_notify(replica *r, dnsd_request *req, uint8_t *out, size_t cap)
 	if (req->tsig != NULL)
 		memcpy(nt.key, req->tsig->key.name,
 		       dnsd_name_len(req->tsig->key.name));
-	nt.has_serial = rep_notify_serial(req, nt.zone, &nt.serial);
+	nt.has_serial = dnsd_request_soa_serial(req, nt.zone, &nt.serial);
 	pthread_mutex_lock(&r->lock);
 	unsigned i = 0;
 	while (i < r->nnotices && !dnsd_name_equal(r->notices[i].zone, nt.zone))
@@ -824,7 +867,8 @@ size_t replica_notify(replica *r, dnsd_request *req, uint8_t *out, size_t cap)
 	pthread_mutex_unlock(&r->lock);
 	if (!room) {
 		rep_refused_log(r, zone, peer, "too many NOTIFYs waiting");
-		return rep_notify_answer(s, req, DNSD_RCODE_REFUSED, out, cap);
+		return dnsd_request_answer(s, req, DNSD_RCODE_REFUSED, out,
+		                           cap);
 	}
 	event_active(r->notice_ev, EV_READ, 0);
 	if (nt.has_serial)
@@ -835,7 +879,7 @@ size_t replica_notify(replica *r, dnsd_request *req, uint8_t *out, size_t cap)
 		log_info("NOTIFY in zone %s from %s%s%s%s", zone, peer,
 		         key[0] ? " key " : "", key,
 		         known ? "" : ", a new zone");
-	return rep_notify_answer(s, req, DNSD_RCODE_NOERROR, out, cap);
+	return dnsd_request_answer(s, req, DNSD_RCODE_NOERROR, out, cap);
 }
 
 /* Main loop: the NOTIFYs the workers took. A known zone refreshes now
@@ -858,7 +902,6 @@ static void rep_notice_cb(evutil_socket_t fd, short what, void *arg)
 	pthread_mutex_unlock(&r->lock);
 	if (nts == NULL)
 		return;
-	bool added = false;
 	for (unsigned i = 0; i < n; i++) {
 		struct rep_zone *z = rep_find(r, nts[i].zone);
 		if (z == NULL) {
@@ -877,7 +920,6 @@ static void rep_notice_cb(evutil_socket_t fd, short what, void *arg)
 			}
 			log_info("zone %s: added (NOTIFY), AXFR from %s key %s",
 			         z->name, z->peer_text, z->key_text);
-			added = true;
 		} else if (nts[i].has_serial && z->cur != NULL && !z->expired &&
 		           z->state == Z_IDLE &&
 		           nts[i].serial == dnsd_zone_serial(z->cur)) {
@@ -891,8 +933,6 @@ static void rep_notice_cb(evutil_socket_t fd, short what, void *arg)
 			z->again = true;
 	}
 	free(nts);
-	if (added)
-		rep_publish(r); /* SERVFAIL until the first transfer */
 }
 
 /* ---- start, reload, stop ------------------------------------------------- */
@@ -936,7 +976,8 @@ static void rep_from_keys(struct replica *r)
 		struct sockaddr_storage ss;
 		socklen_t len;
 		if (dnsd_keystore_name_at(s->keys, i, name) < 0 ||
-		    dnsd_key_op(name, &kz) != DNSD_KEY_OP_TRANSFER)
+		    dnsd_key_op(name, &kz) != DNSD_KEY_OP_TRANSFER ||
+		    rep_key_ours(s->cfg, name))
 			continue;
 		log_name(name, kt, sizeof(kt));
 		if (!rep_key_primary(s->cfg, name, &ss, &len)) {
@@ -1179,6 +1220,12 @@ int replica_check(const dnsd_config *cfg)
 		if (dnsd_keystore_name_at(c.ks, i, name) < 0 ||
 		    dnsd_key_op(name, &kz) != DNSD_KEY_OP_TRANSFER)
 			continue;
+		if (rep_key_ours(cfg, name)) {
+			printf("key %s names this server as the primary: for "
+			       "its own secondaries\n",
+			       log_name(name, kt, sizeof(kt)));
+			continue;
+		}
 		log_name(name, kt, sizeof(kt));
 		if (!rep_key_primary(cfg, name, &ss, &len)) {
 			fprintf(stderr,

@@ -18,9 +18,10 @@
  * IXFR or its answer does not apply. A failure retries after RETRY,
  * doubling up to max(RETRY, REFRESH), with jitter. EXPIRE after the
  * last successful refresh the zone answers SERVFAIL (a stand-in
- * version, zone.h) and goes on trying; a successful refresh brings it
- * back. One refresh at a time per zone: a NOTIFY meanwhile queues one
- * more.
+ * version, zone.h) and goes on trying (before its first transfer a
+ * zone is not in the database at all: REFUSED, as any name not ours); a
+ * successful refresh brings it back. One refresh at a time per zone: a NOTIFY
+ * meanwhile queues one more.
  *
  * Every new version is built beside the one served and published with
  * one swap; its IXFR difference joins the history (ixfr.h) so that this

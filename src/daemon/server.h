@@ -178,6 +178,16 @@ void dnsd_deferred_stream(dnsd_deferred *d, dnsd_stream *st);
 /* Frees d without answering. */
 void dnsd_deferred_free(dnsd_deferred *d);
 
+/* For the roles' NOTIFY and UPDATE rows (worker thread): the answer of
+ * header and question with rcode, AA set for NOERROR (as BIND
+ * acknowledges a zone it serves); its length in out. */
+size_t dnsd_request_answer(dnsd_server *s, dnsd_request *r, int rcode,
+                           uint8_t *out, size_t cap);
+/* The serial of zone's SOA in the request's answer section, if it
+ * carries one (a NOTIFY, RFC 1996 §3.7). */
+bool dnsd_request_soa_serial(dnsd_request *r, const uint8_t *zone,
+                             uint32_t *serial);
+
 /* Parses, checks and dispatches one request on opcode (QUERY -> answer
  * engine, NOTIFY -> role on_notify, UPDATE -> role on_update, others
  * NOTIMP); writes the response to out. Returns its length, 0 to send

@@ -14,7 +14,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
+#include <sys/socket.h>
 #include <time.h>
+#include <unistd.h>
 
 #define XFRCLIENT_FUDGE 300
 
@@ -238,9 +240,22 @@ int xfrclient_start(struct event_base *base, const xfrclient_opts *o,
 		xc_free(c);
 		return len;
 	}
+	evutil_socket_t fd = -1;
+	if (o->source != NULL) {
+		fd = socket(o->source->sa_family,
+		            SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+		if (fd < 0 || bind(fd, o->source, o->sourcelen) < 0) {
+			if (fd >= 0)
+				close(fd);
+			xc_free(c);
+			return DNSD_EIO;
+		}
+	}
 	c->bev = bufferevent_socket_new(
-	    base, -1, BEV_OPT_CLOSE_ON_FREE | BEV_OPT_DEFER_CALLBACKS);
+	    base, fd, BEV_OPT_CLOSE_ON_FREE | BEV_OPT_DEFER_CALLBACKS);
 	if (c->bev == NULL) {
+		if (fd >= 0)
+			close(fd);
 		xc_free(c);
 		return DNSD_ENOMEM;
 	}

@@ -17,6 +17,11 @@ typedef struct xfrclient xfrclient;
 typedef struct xfrclient_opts {
 	const struct sockaddr *peer;
 	socklen_t peerlen;
+	/* the local address to connect from (port 0), NULL: any. A
+	 * secondary sends from the address it listens on, so that the NOTIFY
+	 * a signed SOA query earns comes back to it. */
+	const struct sockaddr *source;
+	socklen_t sourcelen;
 	const uint8_t *zone;
 	uint16_t qtype;       /* DNSD_TYPE_AXFR or DNSD_TYPE_IXFR; or
 	                         DNSD_TYPE_SOA: a SOA query over the same

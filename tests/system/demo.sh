@@ -6,6 +6,13 @@
 need git dig
 PORT=15990
 export DNSD_DEMO_PORT=$PORT
+wait_answer_at() { # wait_answer_at ADDR NAME TYPE: any answer within 10 s
+	for _ in $(seq 50); do
+		[ -n "$(dig +short +time=1 +tries=1 -p $PORT "@$1" "$2" "$3")" ] && return 0
+		sleep 0.2
+	done
+	return 1
+}
 bash "$DNSD_SRC/conf/demo.sh" "$tmp/demo" >"$tmp/out" 2>"$tmp/log" &
 pid=$!
 pids+=("$pid")
@@ -36,6 +43,24 @@ ddns=$(grep -E '^  .*dnsd-update ' "$tmp/out" | sed 's/^  //')
 out=$($ddns 2>&1)
 check "demo: dnsd-update ran ($out)" [ "$out" = NOERROR ]
 check "demo: its addresses are served" wait_answer $PORT 2001:db8::123 home.example.org AAAA
+# the secondary, as printed: it has every zone, the UPDATE included
+sec=$(grep -E '^  .*dnsd -c .*secondary.conf$' "$tmp/out" | sed 's/^  //')
+check "demo: prints the secondary's command" [ -n "$sec" ]
+$sec 2>"$tmp/sec.log" &
+pids+=("$!")
+for line in "ns1.example.org A +short      # 192.0.2.1" "dyn.example.org A +short      # 192.0.2.99"; do
+	cmd=$(grep -F "dig @127.0.0.2 -p $PORT $line" "$tmp/out" | sed 's/^  //; s/ *#.*//')
+	want=${line##*# }
+	want=${want%% *}
+	got=
+	for _ in $(seq 50); do
+		got=$($cmd 2>/dev/null)
+		[ "$got" = "$want" ] && break
+		sleep 0.2
+	done
+	check "demo: the secondary answers '$cmd' with $want (got '$got')" [ "$got" = "$want" ]
+done
+check "demo: the secondary learned mirage too" wait_answer_at 127.0.0.2 mirage SOA
 unsigned=$(grep 'REFUSED$' "$tmp/out" | sed 's/^  //; s/ *#.*//')
 out=$($unsigned 2>&1)
 check "demo: the unsigned NOTIFY is refused" [ "$out" = REFUSED ]
