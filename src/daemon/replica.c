@@ -513,6 +513,13 @@ static void rep_install(struct rep_zone *z, dnsd_xfrin_result *res)
 	res->zone = NULL;
 	z->axfr_next = false;
 	z->last_transfer = time(NULL);
+	/* a difference as large as the zone is never sent (the AXFR form
+	 * is smaller): not worth its memory */
+	if (d != NULL && dnsd_zdiff_deleted(d) + dnsd_zdiff_added(d) >=
+	                     dnsd_zone_record_count(z->cur)) {
+		dnsd_zdiff_free(d);
+		d = NULL;
+	}
 	if (d != NULL)
 		dnsd_ixfr_put(r->s->ixfr, z->origin, d);
 	bool was_expired = z->expired;
@@ -874,11 +881,11 @@ size_t replica_notify(replica *r, dnsd_request *req, uint8_t *out, size_t cap)
 	if (nt.has_serial)
 		log_info("NOTIFY in zone %s from %s%s%s serial %u%s", zone,
 		         peer, key[0] ? " key " : "", key, nt.serial,
-		         known ? "" : ", a new zone");
+		         known ? "" : ", not held yet");
 	else
 		log_info("NOTIFY in zone %s from %s%s%s%s", zone, peer,
 		         key[0] ? " key " : "", key,
-		         known ? "" : ", a new zone");
+		         known ? "" : ", not held yet");
 	return dnsd_request_answer(s, req, DNSD_RCODE_NOERROR, out, cap);
 }
 

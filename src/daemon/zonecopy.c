@@ -550,7 +550,8 @@ void zonecopy_each(const char *dir, bool load,
 			n++;
 	}
 	closedir(d);
-	qsort(names, n, sizeof(*names), zc_name_cmp);
+	if (n > 1)
+		qsort(names, n, sizeof(*names), zc_name_cmp);
 	for (size_t i = 0; i < n; i++) {
 		zc_load_one(dir, names[i], strlen(names[i]), load, fn, ctx);
 		free(names[i]);
