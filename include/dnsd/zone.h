@@ -50,6 +50,9 @@ enum {
 	DNSD_NODE_WILDCHILD = 1 << 3, /* "*.this" exists */
 	DNSD_NODE_GLUE = 1 << 4,      /* at or below a zone cut (occluded) */
 	DNSD_NODE_CNAME = 1 << 5,     /* holds a CNAME */
+	DNSD_NODE_NSEC3 = 1 << 7,     /* holds only NSEC3 (and RRSIG): a name
+	                                 of the hashed space, answered as
+	                                 absent (RFC 5155 §7.2.8) */
 };
 
 const uint8_t *dnsd_node_name(const dnsd_node *n); /* case as in the file */

@@ -593,6 +593,14 @@ static void resolve(ans *a)
 			return;
 		}
 		const dnsd_node *n = lk.node;
+		if (n && (dnsd_node_flags(n) & DNSD_NODE_NSEC3)) {
+			/* an NSEC3 owner is no name of the zone (RFC 5155
+			 * §7.2.8, erratum 4622): NXDOMAIN, as BIND and Knot;
+			 * no wildcard can stand for it either */
+			a->rcode = DNSD_RCODE_NXDOMAIN;
+			negative(a, z, name, ptr);
+			return;
+		}
 		if (!n) {
 			/* RFC 4592: only "*.<closest encloser>" may match;
 			 * the store hands exactly that one over. */

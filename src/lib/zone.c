@@ -65,7 +65,7 @@ struct dnsd_node {
 /* Private flags; dnsd_node_flags hides them. */
 #define NODE_LOWER        (1u << 6) /* name all lowercase: compared as is */
 #define NODE_ADDR         (1u << 7) /* has A or AAAA (while building) */
-#define NODE_PUBLIC_FLAGS 0x3fu
+#define NODE_PUBLIC_FLAGS 0xbfu     /* DNSD_NODE_NSEC3 (1 << 7) is public */
 
 struct dnsd_zone {
 	atomic_uint refs;
@@ -1223,6 +1223,21 @@ static int take_rrset(zb_build *bd, dnsd_node *node, bool apex,
 	return 0;
 }
 
+/* A name holding NSEC3 records and their RRSIGs only: it lives in the
+ * hashed name space, not in the zone's (RFC 5155 §7.2.8). */
+static bool nsec3_only(const dnsd_node *n)
+{
+	bool nsec3 = false;
+
+	for (unsigned i = 0; i < n->nrrsets; i++) {
+		if (n->rrsets[i].type == DNSD_TYPE_NSEC3)
+			nsec3 = true;
+		else if (n->rrsets[i].type != DNSD_TYPE_RRSIG)
+			return false;
+	}
+	return nsec3;
+}
+
 /* Gathers a node's records from its entries into bd->scratch. */
 static int gather(zb_build *bd, size_t s, size_t t)
 {
@@ -1501,8 +1516,12 @@ static int finish_steps(zb_build *bd)
 	vec_free(&data);
 	if (rc)
 		return rc;
-	for (size_t k = 0; k < bd->z->nnodes; k++)
-		bd->z->nodes[k].flags &= NODE_PUBLIC_FLAGS | NODE_LOWER;
+	for (size_t k = 0; k < bd->z->nnodes; k++) {
+		dnsd_node *n = &bd->z->nodes[k];
+		n->flags &= (NODE_PUBLIC_FLAGS & ~DNSD_NODE_NSEC3) | NODE_LOWER;
+		if (nsec3_only(n))
+			n->flags |= DNSD_NODE_NSEC3;
+	}
 	return 0;
 }
 

@@ -944,6 +944,38 @@ static void test_servfail_zone(void)
 	dnsd_zone_unref(none);
 }
 
+/* A name holding only NSEC3 (and RRSIG) is of the hashed name space,
+ * not of the zone: NXDOMAIN for every type, NSEC3 included (RFC 5155
+ * §7.2.8 with erratum 4622), as BIND and Knot answer. A name holding
+ * NSEC3 beside other data stays a name. */
+static void test_nsec3_owner(void)
+{
+	dnsd_zone *z = from_text(
+	    "h.test.", "@ 100 IN SOA ns hm 1 2 3 4 5\n"
+	               "@ NS ns\n"
+	               "ns A 10.0.0.1\n"
+	               "4r1csa6gruac04654l907e45pek1n40o NSEC3 1 1 5 cafebabe "
+	               "kgdp1a34acg26271j8a46gofi5b3vih2 A RRSIG\n"
+	               "mixed A 10.0.0.2\n"
+	               "mixed NSEC3 1 1 5 cafebabe "
+	               "kgdp1a34acg26271j8a46gofi5b3vih2 A\n");
+	dnsd_zonedb *saved = db;
+	db = dnsd_zonedb_new(&z, 1);
+	dnsd_zone_unref(z);
+	ask("4R1CSA6GRUAC04654L907E45PEK1N40O.h.test.", DNSD_TYPE_NSEC3, NULL);
+	CHECK_INT(rcode(), DNSD_RCODE_NXDOMAIN);
+	CHECK(flag(DNSD_FLAG_AA));
+	CHECK_INT(m.count[DNSD_SEC_ANSWER], 0);
+	CHECK(has(1, "h.test. 5 SOA"));
+	ask("4r1csa6gruac04654l907e45pek1n40o.h.test.", DNSD_TYPE_A, NULL);
+	CHECK_INT(rcode(), DNSD_RCODE_NXDOMAIN);
+	ask("mixed.h.test.", DNSD_TYPE_A, NULL);
+	CHECK_INT(rcode(), DNSD_RCODE_NOERROR);
+	CHECK_INT(m.count[DNSD_SEC_ANSWER], 1);
+	dnsd_zonedb_free(db);
+	db = saved;
+}
+
 int main(void)
 {
 	dnsd_arena_init(&arena, 0);
@@ -967,6 +999,7 @@ int main(void)
 	test_errors();
 	test_inline_zone();
 	test_servfail_zone();
+	test_nsec3_owner();
 #if COUNT_ALLOCS
 	CHECK_INT(answer_allocs, 0);
 	/* the counter itself sees allocations */
