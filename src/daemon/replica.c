@@ -97,6 +97,9 @@ struct replica {
 	_Atomic int64_t refused_sec;
 	_Atomic unsigned refused_lines;
 	bool stopping;
+	replica_watch_fn watch;
+	void *watch_ctx;
+	struct event *watch_start; /* the versions loaded, once */
 };
 
 static void rep_begin(struct rep_zone *z);
@@ -532,6 +535,29 @@ static void rep_install(struct rep_zone *z, dnsd_xfrin_result *res)
 	if (old)
 		dnsd_zone_unref(old);
 	rep_refreshed(z, true);
+	if (r->watch != NULL)
+		r->watch(r->watch_ctx, z->cur);
+}
+
+static void rep_watch_start_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct replica *r = arg;
+
+	(void)fd;
+	(void)what;
+	for (size_t i = 0; i < r->nzones && r->watch != NULL; i++)
+		if (r->zones[i]->cur != NULL)
+			r->watch(r->watch_ctx, r->zones[i]->cur);
+}
+
+void replica_watch(replica *r, replica_watch_fn fn, void *ctx)
+{
+	r->watch = fn;
+	r->watch_ctx = ctx;
+	if (r->watch_start == NULL)
+		r->watch_start = evtimer_new(r->s->base, rep_watch_start_cb, r);
+	if (r->watch_start != NULL)
+		event_active(r->watch_start, EV_TIMEOUT, 0);
 }
 
 /* ---- queries and transfers ---------------------------------------------- */
@@ -570,7 +596,9 @@ static void rep_run(struct rep_zone *z, uint16_t qtype)
 	    .peerlen = z->peerlen,
 	    .zone = z->origin,
 	    .qtype = qtype,
-	    .cur = qtype == DNSD_TYPE_IXFR ? z->cur : NULL,
+	    /* AXFR too: a primary's AXFR of an older serial must not roll
+	     * the zone back (xfrin refuses it against the version held) */
+	    .cur = z->cur,
 	    .key = &k,
 	    .lim = {.max_records = r->s->cfg->xfr_max_records,
 	            .max_bytes = r->s->cfg->xfr_max_bytes},
@@ -631,9 +659,9 @@ static void rep_soa_done(struct rep_zone *z, uint32_t serial)
 		return;
 	}
 	if (serial != ours)
-		log_warnx("refresh zone %s from %s: the primary's serial %u "
-		          "is older than ours (%u); keeping ours",
-		          z->name, z->peer_text, serial, ours);
+		log_warnx("refresh zone %s from %s key %s: the primary's "
+		          "serial %u is older than ours (%u); keeping ours",
+		          z->name, z->peer_text, z->key_text, serial, ours);
 	else
 		log_debug("refresh zone %s from %s: serial %u, up to date",
 		          z->name, z->peer_text, serial);
@@ -1163,6 +1191,8 @@ void replica_stop(replica *r)
 	zonecopy_close(r->copies);
 	if (r->notice_ev)
 		event_free(r->notice_ev);
+	if (r->watch_start)
+		event_free(r->watch_start);
 	pthread_mutex_destroy(&r->lock);
 	free(r->dir);
 	free(r);

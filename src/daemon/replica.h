@@ -36,6 +36,14 @@ typedef struct replica replica;
 /* Loads the copies on disk, publishes what they hold (expired zones as
  * SERVFAIL), starts a refresh of every zone. Main thread. 0 or -1. */
 int replica_start(dnsd_server *s, replica **out);
+/* A role that watches the zones' contents (letsencrypt): fn runs on the
+ * main loop with each new version of a zone, and at start-up with each
+ * version loaded from disk (call before replica_start's loop runs, i.e.
+ * right after it). z stays valid during the call (reference it to keep
+ * it). */
+typedef void (*replica_watch_fn)(void *ctx, dnsd_zone *z);
+void replica_watch(replica *r, replica_watch_fn fn, void *ctx);
+
 /* SIGHUP: keys and config re-read; zones named by new keys added,
  * every zone refreshed. */
 int replica_reload(replica *r);

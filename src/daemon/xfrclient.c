@@ -34,6 +34,9 @@ struct xfrclient {
 	bool soa;
 	uint16_t id;
 	uint8_t zone[DNSD_NAME_MAX];
+	/* an exchange: one answer to the caller */
+	xfrclient_msg_fn msg_fn;
+	uint16_t opcode;
 };
 
 static void xc_free(xfrclient *c)
@@ -53,7 +56,26 @@ static void xc_done(xfrclient *c, int rc, const char *why,
                     dnsd_xfrin_result *res)
 {
 	dnsd_xfrin_result none = {0};
-	c->fn(c->ctx, rc, why, res ? res : &none);
+	if (c->msg_fn != NULL)
+		c->msg_fn(c->ctx, rc, why, NULL);
+	else
+		c->fn(c->ctx, rc, why, res ? res : &none);
+	xc_free(c);
+}
+
+/* The answer of an exchange, handed over as it is. */
+static void xc_exchange_answer(xfrclient *c, const dnsd_msg *m)
+{
+	if (!(m->hdr.flags & DNSD_FLAG_QR) || m->hdr.id != c->id ||
+	    DNSD_OPCODE(m->hdr.flags) != c->opcode) {
+		xc_done(c, DNSD_EMALFORM, "an answer to another request", NULL);
+		return;
+	}
+	if (c->signed_ && dnsd_tsig_verify_end(&c->tsig) < 0) {
+		xc_done(c, DNSD_ETSIG, "the answer is not signed", NULL);
+		return;
+	}
+	c->msg_fn(c->ctx, 0, "", m);
 	xc_free(c);
 }
 
@@ -141,8 +163,15 @@ static int xc_message(xfrclient *c, size_t len)
 	char why[300] = "";
 	dnsd_msg m;
 
-	if (c->signed_ && dnsd_tsig_verify_response(&c->tsig, c->msg, len,
-	                                            (uint64_t)time(NULL)) < 0) {
+	int vr = c->signed_ ? dnsd_tsig_verify_response(&c->tsig, c->msg, len,
+	                                                (uint64_t)time(NULL))
+	                    : 0;
+	if (vr == DNSD_EMALFORM) {
+		xc_done(c, DNSD_EMALFORM, "a message that does not parse",
+		        NULL);
+		return -1;
+	}
+	if (vr < 0) {
 		snprintf(why, sizeof(why), "TSIG of the answer: %s",
 		         dnsd_tsig_error_name(c->tsig.error));
 		xc_done(c, DNSD_ETSIG, why, NULL);
@@ -154,6 +183,10 @@ static int xc_message(xfrclient *c, size_t len)
 		xc_done(c, DNSD_EMALFORM, "a message that does not parse",
 		        NULL);
 		return -1;
+	}
+	if (c->msg_fn != NULL) {
+		xc_exchange_answer(c, &m);
+		return -1; /* c is gone either way */
 	}
 	if (c->soa) {
 		dnsd_xfrin_result res = {0};
@@ -214,37 +247,19 @@ static void xc_event(struct bufferevent *bev, short what, void *arg)
 	xc_done(c, DNSD_EIO, why, NULL);
 }
 
-int xfrclient_start(struct event_base *base, const xfrclient_opts *o,
-                    xfrclient_done_fn fn, void *ctx, xfrclient **out)
+/* The connection, the request written once it is up. 0, or an error
+ * (c is freed then). */
+static int xc_connect(xfrclient *c, struct event_base *base,
+                      const struct sockaddr *peer, socklen_t peerlen,
+                      const struct sockaddr *source, socklen_t sourcelen,
+                      unsigned timeout, const uint8_t *req, size_t len)
 {
-	uint8_t req[1024];
-	xfrclient *c = calloc(1, sizeof(*c));
-
-	*out = NULL;
-	if (c == NULL || (c->msg = malloc(65535)) == NULL) {
-		free(c);
-		return DNSD_ENOMEM;
-	}
-	dnsd_arena_init(&c->a, 0);
-	dnsd_tsig_ctx_init(&c->tsig);
-	c->fn = fn;
-	c->ctx = ctx;
-	c->signed_ = o->key != NULL;
-	c->soa = o->qtype == DNSD_TYPE_SOA;
-	if (o->cur) {
-		dnsd_zone_ref((dnsd_zone *)o->cur);
-		c->cur = o->cur;
-	}
-	int len = xc_request(c, o, req, sizeof(req));
-	if (len < 0) {
-		xc_free(c);
-		return len;
-	}
 	evutil_socket_t fd = -1;
-	if (o->source != NULL) {
-		fd = socket(o->source->sa_family,
+
+	if (source != NULL) {
+		fd = socket(source->sa_family,
 		            SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-		if (fd < 0 || bind(fd, o->source, o->sourcelen) < 0) {
+		if (fd < 0 || bind(fd, source, sourcelen) < 0) {
 			if (fd >= 0)
 				close(fd);
 			xc_free(c);
@@ -259,16 +274,105 @@ int xfrclient_start(struct event_base *base, const xfrclient_opts *o,
 		xc_free(c);
 		return DNSD_ENOMEM;
 	}
-	struct timeval tv = {.tv_sec = o->timeout ? o->timeout : 30};
+	struct timeval tv = {.tv_sec = timeout ? timeout : 30};
 	bufferevent_setcb(c->bev, xc_read, NULL, xc_event, c);
 	bufferevent_set_timeouts(c->bev, &tv, &tv);
-	bufferevent_write(c->bev, req, (size_t)len);
+	bufferevent_write(c->bev, req, len);
 	bufferevent_enable(c->bev, EV_READ | EV_WRITE);
-	if (bufferevent_socket_connect(c->bev, (struct sockaddr *)o->peer,
-	                               (int)o->peerlen) < 0) {
+	if (bufferevent_socket_connect(c->bev, (struct sockaddr *)peer,
+	                               (int)peerlen) < 0) {
 		xc_free(c);
 		return DNSD_EIO;
 	}
+	return 0;
+}
+
+static xfrclient *xc_new(void *ctx, const dnsd_key *key)
+{
+	xfrclient *c = calloc(1, sizeof(*c));
+
+	if (c == NULL || (c->msg = malloc(65535)) == NULL) {
+		free(c);
+		return NULL;
+	}
+	dnsd_arena_init(&c->a, 0);
+	dnsd_tsig_ctx_init(&c->tsig);
+	c->ctx = ctx;
+	c->signed_ = key != NULL;
+	return c;
+}
+
+int xfrclient_start(struct event_base *base, const xfrclient_opts *o,
+                    xfrclient_done_fn fn, void *ctx, xfrclient **out)
+{
+	uint8_t req[1024];
+	xfrclient *c = xc_new(ctx, o->key);
+
+	*out = NULL;
+	if (c == NULL)
+		return DNSD_ENOMEM;
+	c->fn = fn;
+	c->soa = o->qtype == DNSD_TYPE_SOA;
+	if (o->cur) {
+		dnsd_zone_ref((dnsd_zone *)o->cur);
+		c->cur = o->cur;
+	}
+	int len = xc_request(c, o, req, sizeof(req));
+	if (len < 0) {
+		xc_free(c);
+		return len;
+	}
+	int rc = xc_connect(c, base, o->peer, o->peerlen, o->source,
+	                    o->sourcelen, o->timeout, req, (size_t)len);
+	if (rc < 0)
+		return rc;
+	*out = c;
+	return 0;
+}
+
+int xfrclient_exchange(struct event_base *base, const xfrclient_xopts *o,
+                       xfrclient_msg_fn fn, void *ctx, xfrclient **out)
+{
+	uint8_t *req;
+	xfrclient *c;
+	dnsd_hdr h;
+	uint16_t id;
+
+	*out = NULL;
+	if (o->len < DNSD_HDR_LEN || o->len > 65535 - 2 - 512 ||
+	    dnsd_hdr_parse(o->msg, o->len, &h) < 0)
+		return DNSD_EINVAL;
+	if ((c = xc_new(ctx, o->key)) == NULL ||
+	    (req = malloc(o->len + 2 + 512)) == NULL) {
+		if (c)
+			xc_free(c);
+		return DNSD_ENOMEM;
+	}
+	c->msg_fn = fn;
+	c->opcode = (uint16_t)DNSD_OPCODE(h.flags);
+	if (getrandom(&id, sizeof(id), 0) != sizeof(id))
+		id = (uint16_t)time(NULL);
+	c->id = id;
+	memcpy(req + 2, o->msg, o->len);
+	req[2] = (uint8_t)(id >> 8);
+	req[3] = (uint8_t)id;
+	int len = (int)o->len;
+	if (o->key)
+		len = dnsd_tsig_sign_request(&c->tsig, o->key, req + 2, o->len,
+		                             o->len + 512, (uint64_t)time(NULL),
+		                             XFRCLIENT_FUDGE);
+	if (len <= 0) {
+		free(req);
+		xc_free(c);
+		return len < 0 ? len : DNSD_EINVAL;
+	}
+	req[0] = (uint8_t)(len >> 8);
+	req[1] = (uint8_t)len;
+	int rc = xc_connect(c, base, o->peer, o->peerlen, o->source,
+	                    o->sourcelen, o->timeout, req, (size_t)len + 2);
+	free(req);
+	if (rc < 0)
+		return rc;
 	*out = c;
 	return 0;
 }

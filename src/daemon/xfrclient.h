@@ -43,6 +43,29 @@ typedef void (*xfrclient_done_fn)(void *ctx, int rc, const char *why,
 int xfrclient_start(struct event_base *base, const xfrclient_opts *o,
                     xfrclient_done_fn fn, void *ctx, xfrclient **out);
 
+/* One request, one answer, over the same signed TCP path: an UPDATE,
+ * a query. msg (len octets, no TSIG; its ID is replaced by a random
+ * one) is signed with key when given; the answer must be a response
+ * (QR) with that ID and opcode, TSIG-verified when signed. fn gets it
+ * parsed (valid during the call only), or NULL with rc and why as for
+ * xfrclient_done_fn. */
+typedef void (*xfrclient_msg_fn)(void *ctx, int rc, const char *why,
+                                 const dnsd_msg *answer);
+
+typedef struct xfrclient_xopts {
+	const struct sockaddr *peer;
+	socklen_t peerlen;
+	const struct sockaddr *source; /* NULL: any */
+	socklen_t sourcelen;
+	const uint8_t *msg;
+	size_t len;
+	const dnsd_key *key; /* NULL: unsigned */
+	unsigned timeout;    /* seconds without progress: given up */
+} xfrclient_xopts;
+
+int xfrclient_exchange(struct event_base *base, const xfrclient_xopts *o,
+                       xfrclient_msg_fn fn, void *ctx, xfrclient **out);
+
 /* Stops it before fn was called; fn is not called then. */
 void xfrclient_cancel(xfrclient *c);
 
