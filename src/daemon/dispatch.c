@@ -42,6 +42,8 @@ static bool dispatch_is_transfer(const dnsd_request *r)
 static size_t dispatch_query(dnsd_worker *w, dnsd_request *r, uint8_t *out,
                              size_t cap)
 {
+	if (w->server->role->hidden)
+		return dispatch_error(w, r, DNSD_RCODE_REFUSED, out, cap);
 	if (dispatch_is_transfer(r))
 		return dnsd_xfrout_request(w, r, out, cap);
 	/* A signed SOA query with a transfer key: a (hidden) secondary to

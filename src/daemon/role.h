@@ -6,11 +6,15 @@
 #define DNSD_DAEMON_ROLE_H
 
 #include "server.h"
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
 typedef struct dnsd_role {
 	const char *name;
+	/* A hidden role (letsencrypt): every QUERY, transfers included, is
+	 * REFUSED; only NOTIFY is taken. */
+	bool hidden;
 	/* After the config is loaded and sockets bound: load zones, publish
 	 * the first snapshot, arm timers. 0 or -1 (start-up fails). */
 	int (*on_start)(dnsd_server *s, void **state);
