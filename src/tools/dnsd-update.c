@@ -857,97 +857,21 @@ static int over_udp(struct update *u, struct exchange *x, uint8_t *resp,
 	return NO_ANSWER;
 }
 
-/* Reads or writes len octets of fd before the deadline; false (x->why)
- * when it could not. */
-static bool io_full(struct exchange *x, int fd, uint8_t *buf, size_t len,
-                    bool wr)
-{
-	for (size_t done = 0; done < len;) {
-		struct pollfd p = {.fd = fd, .events = wr ? POLLOUT : POLLIN};
-		int left = tool_ms_left(&x->deadline);
-		if (left == 0 || poll(&p, 1, left) == 0) {
-			snprintf(x->why, sizeof x->why, "timed out");
-			return false;
-		}
-		ssize_t r = wr ? send(fd, buf + done, len - done, MSG_NOSIGNAL)
-		               : recv(fd, buf + done, len - done, 0);
-		if (r < 0 && (errno == EINTR || errno == EAGAIN))
-			continue;
-		if (r <= 0) {
-			snprintf(x->why, sizeof x->why, "%s",
-			         r == 0 ? "the server closed the connection"
-			                : strerror(errno));
-			return false;
-		}
-		done += (size_t)r;
-	}
-	return true;
-}
-
-/* A TCP connection to the server made before the deadline, or -1
- * (x->why). */
-static int tcp_connect(struct update *u, struct exchange *x)
-{
-	int fd = socket(u->srv.addr.ss_family,
-	                SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	int err = errno;
-	if (fd >= 0 && connect(fd, (const struct sockaddr *)&u->srv.addr,
-	                       u->srv.addrlen) < 0) {
-		err = errno;
-		if (err == EINPROGRESS) {
-			struct pollfd p = {.fd = fd, .events = POLLOUT};
-			socklen_t el = sizeof err;
-			int left = tool_ms_left(&x->deadline);
-			if (left == 0 || poll(&p, 1, left) <= 0)
-				err = ETIMEDOUT;
-			else if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &err,
-			                    &el) < 0)
-				err = errno;
-		}
-		if (err) {
-			close(fd);
-			fd = -1;
-		}
-	}
-	if (fd < 0)
-		snprintf(x->why, sizeof x->why, "TCP: %s",
-		         err == ETIMEDOUT ? "timed out" : strerror(err));
-	return fd;
-}
-
 /* One try over TCP: the answer's length, NO_ANSWER (x->why) or FAILED. */
 static int over_tcp(struct update *u, struct exchange *x, uint8_t *resp,
                     size_t cap)
 {
-	static uint8_t req[2 + MSG_MAX];
-	uint8_t l[2];
-	dnsd_wire w;
+	static uint8_t req[MSG_MAX];
 	x->tries = 1;
 	x->answered = 0;
-	int qlen = build(u, x, 0, req + 2, sizeof req - 2);
+	int qlen = build(u, x, 0, req, sizeof req);
 	if (qlen < 0) {
 		tool_warnx("the UPDATE does not fit in a DNS message");
 		return FAILED;
 	}
-	dnsd_wire_init_write(&w, req, 2);
-	dnsd_wire_put_u16(&w, (uint16_t)qlen);
-	int fd = tcp_connect(u, x);
-	if (fd < 0)
-		return NO_ANSWER;
-	int r = NO_ANSWER;
-	if (io_full(x, fd, req, (size_t)qlen + 2, true))
-		while (io_full(x, fd, l, 2, false)) {
-			dnsd_wire_init_read(&w, l, 2);
-			size_t rl = dnsd_wire_u16(&w);
-			if (rl > cap || !io_full(x, fd, resp, rl, false))
-				break;
-			if (tool_answers(req + 2, (size_t)qlen, resp, rl)) {
-				r = (int)rl;
-				break;
-			}
-		}
-	close(fd);
-	return r;
+	int r = tool_tcp_exchange(&u->srv, req, (size_t)qlen, resp, cap,
+	                          &x->deadline, x->why, sizeof x->why);
+	return r > 0 ? r : NO_ANSWER;
 }
 
 /* Sends x and waits for its answer until --timeout: UDP, then TCP when
@@ -970,19 +894,6 @@ static int exchange(struct update *u, struct exchange *x, uint8_t *resp,
 }
 
 /* ---- the zone ------------------------------------------------------ */
-
-/* The SOA of an answer section that is name's zone: owner name or one
- * of its parents. */
-static const dnsd_rr *zone_soa(const dnsd_msg *m, int sec, const uint8_t *name)
-{
-	for (unsigned i = 0; i < m->count[sec]; i++) {
-		const dnsd_rr *rr = &m->sec[sec][i];
-		if (rr->type == DNSD_TYPE_SOA && rr->rclass == DNSD_CLASS_IN &&
-		    dnsd_name_is_subdomain(name, rr->owner))
-			return rr;
-	}
-	return NULL;
-}
 
 /* Asks the SOA of name; *found when the answer names its zone (into
  * u->zone). An exit status. */
@@ -1017,10 +928,10 @@ static int ask_soa(struct update *u, const uint8_t *name, bool *found)
 		status = EXIT_REFUSED;
 	} else {
 		const char *where = "answer";
-		const dnsd_rr *soa = zone_soa(&m, DNSD_SEC_ANSWER, name);
+		const dnsd_rr *soa = tool_zone_soa(&m, DNSD_SEC_ANSWER, name);
 		if (!soa) {
 			where = "authority section";
-			soa = zone_soa(&m, DNSD_SEC_AUTHORITY, name);
+			soa = tool_zone_soa(&m, DNSD_SEC_AUTHORITY, name);
 		}
 		if (soa) {
 			memcpy(u->zone, soa->owner, dnsd_name_len(soa->owner));

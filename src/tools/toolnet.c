@@ -4,12 +4,15 @@
 #include <dnsd/err.h>
 #include <dnsd/msg.h>
 #include <dnsd/name.h>
+#include <dnsd/rrtype.h>
 
 #include <errno.h>
 #include <netdb.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 static const char *progname = "dnsd";
 
@@ -135,8 +138,121 @@ bool tool_answers(const uint8_t *req, size_t qlen, const uint8_t *resp,
 	return b.qtype == a.qtype && dnsd_name_equal(b.qname, a.qname);
 }
 
-enum tool_verdict tool_judge(const struct tool_server *s, bool is_signed,
-                             dnsd_tsig_ctx *c, const uint8_t *resp, size_t len)
+int tool_tcp_connect(const struct tool_server *s,
+                     const struct timespec *deadline, char *why, size_t cap)
+{
+	int fd = socket(s->addr.ss_family,
+	                SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	int err = errno;
+	if (fd >= 0 &&
+	    connect(fd, (const struct sockaddr *)&s->addr, s->addrlen) < 0) {
+		err = errno;
+		if (err == EINPROGRESS) {
+			struct pollfd p = {.fd = fd, .events = POLLOUT};
+			socklen_t el = sizeof err;
+			int left = tool_ms_left(deadline);
+			if (left == 0 || poll(&p, 1, left) <= 0)
+				err = ETIMEDOUT;
+			else if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &err,
+			                    &el) < 0)
+				err = errno;
+		}
+		if (err) {
+			close(fd);
+			fd = -1;
+		}
+	}
+	if (fd < 0)
+		snprintf(why, cap, "TCP: %s",
+		         err == ETIMEDOUT ? "timed out" : strerror(err));
+	return fd;
+}
+
+bool tool_io_full(int fd, uint8_t *buf, size_t len, bool wr,
+                  const struct timespec *deadline, char *why, size_t cap)
+{
+	for (size_t done = 0; done < len;) {
+		struct pollfd p = {.fd = fd, .events = wr ? POLLOUT : POLLIN};
+		int left = tool_ms_left(deadline);
+		if (left == 0 || poll(&p, 1, left) == 0) {
+			snprintf(why, cap, "timed out");
+			return false;
+		}
+		ssize_t r = wr ? send(fd, buf + done, len - done, MSG_NOSIGNAL)
+		               : recv(fd, buf + done, len - done, 0);
+		if (r < 0 && (errno == EINTR || errno == EAGAIN))
+			continue;
+		if (r <= 0) {
+			snprintf(why, cap, "%s",
+			         r == 0 ? "the server closed the connection"
+			                : strerror(errno));
+			return false;
+		}
+		done += (size_t)r;
+	}
+	return true;
+}
+
+int tool_tcp_exchange(const struct tool_server *s, const uint8_t *req,
+                      size_t qlen, uint8_t *resp, size_t rcap,
+                      const struct timespec *deadline, char *why, size_t cap)
+{
+	uint8_t l[2];
+	dnsd_wire w;
+	if (qlen > 65535) {
+		snprintf(why, cap, "the message does not fit in TCP");
+		return 0;
+	}
+	/* the length and the message in one send: two would wait for an
+	 * ACK of the first (Nagle's algorithm against delayed ACKs) */
+	uint8_t *frame = malloc(qlen + 2);
+	if (!frame) {
+		snprintf(why, cap, "out of memory");
+		return 0;
+	}
+	dnsd_wire_init_write(&w, frame, 2);
+	dnsd_wire_put_u16(&w, (uint16_t)qlen);
+	memcpy(frame + 2, req, qlen);
+	int fd = tool_tcp_connect(s, deadline, why, cap);
+	int r = 0;
+	if (fd >= 0 &&
+	    tool_io_full(fd, frame, qlen + 2, true, deadline, why, cap))
+		while (tool_io_full(fd, l, 2, false, deadline, why, cap)) {
+			dnsd_wire_init_read(&w, l, 2);
+			size_t rl = dnsd_wire_u16(&w);
+			if (rl > rcap) {
+				snprintf(why, cap, "an answer of %zu octets",
+				         rl);
+				break;
+			}
+			if (!tool_io_full(fd, resp, rl, false, deadline, why,
+			                  cap))
+				break;
+			if (tool_answers(req, qlen, resp, rl)) {
+				r = (int)rl;
+				break;
+			}
+		}
+	if (fd >= 0)
+		close(fd);
+	free(frame);
+	return r;
+}
+
+const dnsd_rr *tool_zone_soa(const dnsd_msg *m, int sec, const uint8_t *name)
+{
+	for (unsigned i = 0; i < m->count[sec]; i++) {
+		const dnsd_rr *rr = &m->sec[sec][i];
+		if (rr->type == DNSD_TYPE_SOA && rr->rclass == DNSD_CLASS_IN &&
+		    dnsd_name_is_subdomain(name, rr->owner))
+			return rr;
+	}
+	return NULL;
+}
+
+enum tool_verdict tool_verdict_of(const struct tool_server *s, bool is_signed,
+                                  dnsd_tsig_ctx *c, const uint8_t *resp,
+                                  size_t len, char *text, size_t cap)
 {
 	dnsd_hdr h;
 	dnsd_hdr_parse(resp, len, &h);
@@ -144,10 +260,9 @@ enum tool_verdict tool_judge(const struct tool_server *s, bool is_signed,
 	const char *rname = dnsd_tsig_error_name((uint16_t)rcode);
 	enum tool_verdict by_rcode =
 	    rcode == DNSD_RCODE_NOERROR ? TOOL_NOERROR : TOOL_REFUSED;
-	if (!is_signed) {
-		printf("%s\n", rname);
+	snprintf(text, cap, "%s", rname);
+	if (!is_signed)
 		return by_rcode;
-	}
 	dnsd_query q;
 	dnsd_tsig_rr t;
 	if (dnsd_query_parse(resp, len, &q) < 0 || q.tsig_offset == 0 ||
@@ -160,8 +275,8 @@ enum tool_verdict tool_judge(const struct tool_server *s, bool is_signed,
 		/* the server's own unsigned refusal of the key (BADKEY,
 		 * BADSIG) is an answer; anything else cannot be trusted */
 		if (t.mac_len == 0 && rcode == DNSD_RCODE_NOTAUTH && t.error) {
-			printf("%s (%s)\n", rname,
-			       dnsd_tsig_error_name(t.error));
+			snprintf(text, cap, "%s (%s)", rname,
+			         dnsd_tsig_error_name(t.error));
 			return TOOL_REFUSED;
 		}
 		tool_warnx("%s: the answer (%s) failed TSIG verification: %s",
@@ -171,9 +286,20 @@ enum tool_verdict tool_judge(const struct tool_server *s, bool is_signed,
 		return TOOL_UNTRUSTED;
 	}
 	if (c->error) {
-		printf("%s (%s)\n", rname, dnsd_tsig_error_name(c->error));
+		snprintf(text, cap, "%s (%s)", rname,
+		         dnsd_tsig_error_name(c->error));
 		return TOOL_REFUSED;
 	}
-	printf("%s\n", rname);
 	return by_rcode;
+}
+
+enum tool_verdict tool_judge(const struct tool_server *s, bool is_signed,
+                             dnsd_tsig_ctx *c, const uint8_t *resp, size_t len)
+{
+	char text[64];
+	enum tool_verdict v =
+	    tool_verdict_of(s, is_signed, c, resp, len, text, sizeof text);
+	if (v != TOOL_UNTRUSTED)
+		printf("%s\n", text);
+	return v;
 }

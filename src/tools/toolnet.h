@@ -1,7 +1,8 @@
 /* toolnet: what the tools that talk to a server share (dnsd-notify,
- * dnsd-update): their messages, the SERVER argument, deadlines, telling
- * an answer from a stray datagram, the key of a key file, and judging
- * the answer to a request that may be signed.
+ * dnsd-update, dnsd-certify): their messages, the SERVER argument,
+ * deadlines, telling an answer from a stray datagram, an exchange over
+ * TCP, the key of a key file, the zone an answer's SOA names, and
+ * judging the answer to a request that may be signed.
  *
  * Linked into every tool (src/tools/CMakeLists.txt); a tool that does
  * not talk to a server simply calls none of it. */
@@ -9,6 +10,7 @@
 #define DNSD_TOOLNET_H
 
 #include <dnsd/keystore.h>
+#include <dnsd/msg.h>
 #include <dnsd/tsig.h>
 
 #include <stdarg.h>
@@ -64,6 +66,31 @@ int tool_ms_left(const struct timespec *deadline);
 bool tool_answers(const uint8_t *req, size_t qlen, const uint8_t *resp,
                   size_t rlen);
 
+/* A TCP connection to s made before the deadline, or -1 with why
+ * ("TCP: Connection refused", "TCP: timed out"). */
+int tool_tcp_connect(const struct tool_server *s,
+                     const struct timespec *deadline, char *why, size_t cap);
+
+/* Writes (wr) or reads len octets of fd before the deadline; false with
+ * why ("timed out", "the server closed the connection", strerror) when
+ * it could not. */
+bool tool_io_full(int fd, uint8_t *buf, size_t len, bool wr,
+                  const struct timespec *deadline, char *why, size_t cap);
+
+/* Sends req (qlen octets, without the TCP length) over a new TCP
+ * connection to s and reads messages until one answers it
+ * (tool_answers), all before the deadline: that answer into resp, its
+ * length; 0 with why when none came. */
+int tool_tcp_exchange(const struct tool_server *s, const uint8_t *req,
+                      size_t qlen, uint8_t *resp, size_t rcap,
+                      const struct timespec *deadline, char *why, size_t cap);
+
+/* ---- the zone ------------------------------------------------------ */
+
+/* The SOA in section sec of m that is name's zone: owned by name or one
+ * of its parents; NULL for none. */
+const dnsd_rr *tool_zone_soa(const dnsd_msg *m, int sec, const uint8_t *name);
+
 /* ---- the answer ---------------------------------------------------- */
 
 enum tool_verdict {
@@ -79,5 +106,12 @@ enum tool_verdict {
  * (BADKEY, BADSIG). */
 enum tool_verdict tool_judge(const struct tool_server *s, bool is_signed,
                              dnsd_tsig_ctx *c, const uint8_t *resp, size_t len);
+
+/* As tool_judge, with the RCODE (and TSIG error) into text instead of
+ * on stdout ("NOERROR", "NOTAUTH (BADKEY)"); what cannot be trusted is
+ * still said on stderr. */
+enum tool_verdict tool_verdict_of(const struct tool_server *s, bool is_signed,
+                                  dnsd_tsig_ctx *c, const uint8_t *resp,
+                                  size_t len, char *text, size_t cap);
 
 #endif
