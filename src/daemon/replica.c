@@ -550,6 +550,23 @@ static void rep_watch_start_cb(evutil_socket_t fd, short what, void *arg)
 			r->watch(r->watch_ctx, r->zones[i]->cur);
 }
 
+bool replica_primary(replica *r, const uint8_t *origin,
+                     struct sockaddr_storage *peer, socklen_t *peerlen,
+                     struct sockaddr_storage *src, socklen_t *srclen)
+{
+	struct rep_zone *z = rep_find(r, origin);
+
+	if (z == NULL)
+		return false;
+	*peer = z->peer;
+	*peerlen = z->peerlen;
+	*srclen = 0;
+	if (rep_source(r->s->cfg, (struct sockaddr *)&z->peer, src, srclen) ==
+	    NULL)
+		*srclen = 0;
+	return true;
+}
+
 void replica_watch(replica *r, replica_watch_fn fn, void *ctx)
 {
 	r->watch = fn;

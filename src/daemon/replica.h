@@ -44,6 +44,12 @@ int replica_start(dnsd_server *s, replica **out);
 typedef void (*replica_watch_fn)(void *ctx, dnsd_zone *z);
 void replica_watch(replica *r, replica_watch_fn fn, void *ctx);
 
+/* The primary zone origin is pulled from and the address to send to it
+ * from (*srclen 0: any); false for a zone not replicated. Main thread. */
+bool replica_primary(replica *r, const uint8_t *origin,
+                     struct sockaddr_storage *peer, socklen_t *peerlen,
+                     struct sockaddr_storage *src, socklen_t *srclen);
+
 /* SIGHUP: keys and config re-read; zones named by new keys added,
  * every zone refreshed. */
 int replica_reload(replica *r);

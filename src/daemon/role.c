@@ -6,7 +6,7 @@
 static const dnsd_role *const role_table[] = {
     [DNSD_ROLE_PRIMARY] = &dnsd_role_primary,
     [DNSD_ROLE_SECONDARY] = &dnsd_role_secondary,
-    [DNSD_ROLE_LETSENCRYPT] = NULL, /* issue "Let's Encrypt" */
+    [DNSD_ROLE_LETSENCRYPT] = &dnsd_role_letsencrypt,
 };
 
 const dnsd_role *dnsd_role_get(enum dnsd_role_id id)

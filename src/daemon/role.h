@@ -45,5 +45,6 @@ const dnsd_role *dnsd_role_get(enum dnsd_role_id id);
 
 extern const dnsd_role dnsd_role_primary;
 extern const dnsd_role dnsd_role_secondary;
+extern const dnsd_role dnsd_role_letsencrypt;
 
 #endif
