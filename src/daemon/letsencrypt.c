@@ -90,6 +90,7 @@ struct le_req {
 	uint8_t **rdata; /* the whole TLSA RRset, for the prerequisite */
 	uint16_t *rdlen;
 	size_t nrr;
+	bool bad;      /* its CSR is never ordered (logged once) */
 	bool seen;     /* in the last scan of its zone */
 	bool awaiting; /* published: waiting for the zone to show it */
 	/* the order */
@@ -382,6 +383,17 @@ static bool le_rrset_same(const struct le_req *q, const dnsd_rrset *rs)
 	return i == q->nrr;
 }
 
+/* Whether the RRset held has the end-entity certificate der. */
+static bool le_rrset_has(const struct le_req *q, const uint8_t *der, size_t len)
+{
+	for (size_t i = 0; i < q->nrr; i++)
+		if (q->rdlen[i] == len + 3 && q->rdata[i][0] == 3 &&
+		    q->rdata[i][1] == 0 && q->rdata[i][2] == 0 &&
+		    memcmp(q->rdata[i] + 3, der, len) == 0)
+			return true;
+	return false;
+}
+
 /* A request's RRset from a new version: a new CSR starts over. */
 static void le_take(struct le *le, const dnsd_zone *z, const dnsd_node *node,
                     const dnsd_rrset *rs)
@@ -460,6 +472,7 @@ static void le_take(struct le *le, const dnsd_zone *z, const dnsd_node *node,
 	for (int i = 0; i < 8; i++)
 		snprintf(q->id + 2 * i, 3, "%02x", md[i]);
 	dnsd_csr_clear(&q->parsed);
+	q->bad = false;
 	q->failures = 0;
 	q->next_try = 0;
 	q->last_error[0] = 0;
@@ -555,13 +568,13 @@ static void le_fail(struct le_req *q, const char *fmt, ...)
 /* An order ended well, or its certificate became moot: no new order
  * until the zone shows what became of the publication (the UPDATE
  * reaches this replica by NOTIFY and IXFR). */
-static void le_done(struct le_req *q)
+static void le_done(struct le_req *q, bool await)
 {
 	q->failures = 0;
 	q->last_error[0] = 0;
 	free(q->order_url);
 	q->order_url = NULL;
-	q->awaiting = true;
+	q->awaiting = await;
 	q->ich = 0;
 	le_cleanup(q);
 }
@@ -788,7 +801,7 @@ static void le_published(void *ctx, int rc, int rcode, const char *why)
 		log_warnx("letsencrypt %s (CSR %s): the request changed while "
 		          "it was ordered; the certificate is not published",
 		          q->text, q->id);
-		le_done(q);
+		le_done(q, false);
 		return;
 	}
 	if (rc < 0 || rcode != DNSD_RCODE_NOERROR) {
@@ -809,8 +822,11 @@ static void le_published(void *ctx, int rc, int rcode, const char *why)
 		         q->chain.n == 2 ? "" : "s");
 		dnsd_cert_clear(&c);
 	}
+	/* the new version may have come in before this answer */
+	bool seen =
+	    le_rrset_has(q, q->chain.certs[0].der, q->chain.certs[0].len);
 	dnsd_acme_chain_free(&q->chain);
-	le_done(q);
+	le_done(q, !seen);
 }
 
 /* One UPDATE: the certificate and its CA certificates replace those at
@@ -1096,7 +1112,7 @@ static void le_next(struct le_req *q)
 	time_t renew;
 
 	if (q->state != LE_IDLE || q->csr == NULL || le->stopping ||
-	    q->awaiting)
+	    q->awaiting || q->bad)
 		return;
 	if (q->parsed.names == NULL) {
 		int rc = dnsd_csr_parse(q->csr, q->csr_len, &q->parsed);
@@ -1108,15 +1124,14 @@ static void le_next(struct le_req *q)
 			              ? "signature does not verify"
 			              : "is not usable",
 			          dnsd_strerror(rc));
-			free(q->csr);
-			q->csr = NULL;
+			q->bad = true;
 			return;
 		}
 		if (le_names_ok(q, why, sizeof(why)) != NULL) {
 			log_warnx("letsencrypt %s (CSR %s): %s; never ordered",
 			          q->text, q->id, why);
-			free(q->csr);
-			q->csr = NULL;
+			dnsd_csr_clear(&q->parsed);
+			q->bad = true;
 			return;
 		}
 	}

@@ -16,6 +16,13 @@
 # - a CSR for a name outside every zone of the update key, and one whose
 #   signature does not verify, are logged and never ordered, while the
 #   other names are still served;
+# - the primary refusing the role's UPDATE (a key it does not know, for
+#   other.test): the reason logged, a backoff, nothing published, one
+#   order;
+# - the CA down: newOrder fails with the reason and a backoff;
+# - renewal: pebble restarted with 30 s certificates (a new root, a new
+#   account), a certificate renews after 20 s with the same key;
+# - pebble rejects a quarter of the nonces throughout (badNonce retried);
 # - the role answers no query (REFUSED), only NOTIFY.
 set -u
 # shellcheck source-path=SCRIPTDIR source=lib.sh
@@ -64,7 +71,10 @@ pebble_start() { # pebble_start [VALIDITY]: pebble (again), its root fetched
 $validity
 "externalAccountBindingRequired":false}}
 EOF
-	PEBBLE_VA_NOSLEEP=1 PEBBLE_AUTHZREUSE=0 pebble -config "$tmp/pebble.json" \
+	# a quarter of the nonces rejected: every step of the role rides on
+	# badNonce retries
+	PEBBLE_VA_NOSLEEP=1 PEBBLE_AUTHZREUSE=0 PEBBLE_WFE_NONCEREJECT=25 \
+		pebble -config "$tmp/pebble.json" \
 		-dnsserver 127.0.0.1:$A_PORT >>"$tmp/pebble.log" 2>&1 &
 	pebble_pid=$!
 	pids+=("$pebble_pid")
@@ -93,6 +103,17 @@ www	A	192.0.2.80
 EOF
 cat "$tmp/l.dnskey" "$tmp/le.dnskey" >"$tmp/work/_keys"
 cp "$tmp/svc.dnskey" "$tmp/work/example.org._keys"
+# other.test: the role's update key for it is one the primary does not
+# know, so the primary refuses the role's UPDATEs there
+cat >"$tmp/work/other.test" <<'EOF'
+$ORIGIN other.test.
+$TTL 300
+@	SOA	ns1 hostmaster 1 3600 600 86400 60
+	NS	ns1
+ns1	A	192.0.2.53
+EOF
+"$KEYGEN" -f dnskey svc._update.other.test >"$tmp/work/other.test._keys"
+"$KEYGEN" -f dnskey bad._update.other.test >"$tmp/bad.dnskey"
 git -C "$tmp/work" add -A
 git -C "$tmp/work" commit -q -m zone
 git -C "$tmp/work" push -q "$tmp/remote.git" main
@@ -111,6 +132,7 @@ workdir $tmp/le
 primary 127.0.0.1:$A_PORT
 key l._transfer:SHA256:$(secret "$tmp/l.dnskey")
 key le._update:SHA256:$(secret "$tmp/le.dnskey")
+key bad._update.other.test:SHA256:$(secret "$tmp/bad.dnskey")
 acme-directory https://$ACME/dir
 acme-ca-file $tmp/pki/ca.pem
 acme-email hostmaster@example.org
@@ -214,14 +236,18 @@ check "wildcard and apex: committed in the remote" in_git example.org
 (cd "$tmp/svc" && "$CERTIFY" 127.0.0.1:$A_PORT api.example.org --key "$SVC" --timeout 120) \
 	>"$tmp/svc/api.out" 2>&1 &
 cpid=$!
-for _ in $(seq 100); do
+# pebble frozen the moment the order exists, so the role is stopped with
+# the order surely in flight
+for _ in $(seq 500); do
 	grep -q "_letsencrypt._tcp.api.example.org. (CSR [0-9a-f]*): order https://" "$tmp/le.log" && break
-	sleep 0.1
+	sleep 0.02
 done
+kill -STOP "$pebble_pid"
 kill "$le_pid"
 wait "$le_pid" 2>/dev/null
 check "restart: the order was written to the state file" grep -q '"order": "https://' "$tmp/le/letsencrypt.state"
 le_start
+kill -CONT "$pebble_pid"
 wait "$cpid"
 rc=$?
 check "restart: issued all the same (status $rc: $(tail -1 "$tmp/svc/api.out"))" [ "$rc" -eq 0 ]
@@ -257,6 +283,23 @@ check "a CSR for a name outside the update key's zones: logged, never ordered" \
 check "... neither was ordered" bash -c "! grep -q '_letsencrypt._tcp.\(bad\|outside\).example.org. (CSR [0-9a-f]*): order' '$tmp/le.log'"
 certify www.example.org
 check "the other names are still served (status $rc)" [ "$rc" -eq 3 ]
+
+# ---- the primary refuses the role's UPDATE: logged, backoff, nothing
+# published, the TXT never there ----
+okey=hmac-sha256:svc._update.other.test:$(awk '{print $NF}' "$tmp/work/other.test._keys")
+openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$tmp/r.key" \
+	-subj /CN=www.other.test -outform DER -out "$tmp/refused.der" 2>/dev/null
+printf 'server 127.0.0.1 %s\nzone other.test\nupdate add _letsencrypt._tcp.www.other.test 300 TLSA 3 255 0 %s\nsend\n' \
+	$A_PORT "$(xxd -p "$tmp/refused.der" | tr -d '\n')" | nsupdate -y "$okey" >/dev/null 2>&1
+for _ in $(seq 100); do
+	grep -q "_letsencrypt._tcp.www.other.test. (CSR [0-9a-f]*): the UPDATE adding the challenge TXT at _acme-challenge.www.other.test.: .*; next try in 60 s" "$tmp/le.log" && break
+	sleep 0.2
+done
+check "a refused UPDATE: logged with the reason and a backoff" \
+	grep -q "_letsencrypt._tcp.www.other.test. (CSR [0-9a-f]*): the UPDATE adding the challenge TXT at _acme-challenge.www.other.test.: .*; next try in 60 s" "$tmp/le.log"
+check "a refused UPDATE: nothing published" bash -c "! grep -q '_letsencrypt._tcp.www.other.test. (CSR [0-9a-f]*): certificate published' '$tmp/le.log'"
+check "a refused UPDATE: no TXT there" [ -z "$(dig +short -p $A_PORT @127.0.0.1 _acme-challenge.www.other.test TXT)" ]
+check "a refused UPDATE: one order, not one per retry" [ "$(grep -c '_letsencrypt._tcp.www.other.test. (CSR [0-9a-f]*): order https' "$tmp/le.log")" -eq 1 ]
 
 # ---- the CA down: a clear log line and a backoff, no order ----
 kill "$pebble_pid"
