@@ -59,14 +59,8 @@ int dnsd_acme_b64url_decode(const char *in, size_t n, uint8_t *out, size_t cap);
 
 /* --- the account key ------------------------------------------------ */
 
-/* A fresh key: type "ec256" (NULL, the default), "ec384", "rsa2048",
- * "rsa3072", "rsa4096". DNSD_EINVAL for another type. */
-int dnsd_acme_key_generate(const char *type, EVP_PKEY **out);
-/* PKCS#8 PEM of a private key, malloc'd (the caller wipes and frees it),
- * and back; from_pem: DNSD_ESYNTAX when it is no key, DNSD_ENOTSUP when
- * the key is of a type a JWS cannot be signed with here. */
-int dnsd_acme_key_to_pem(EVP_PKEY *key, char **out, size_t *len);
-int dnsd_acme_key_from_pem(const char *pem, size_t len, EVP_PKEY **out);
+/* Keys are made, written and read with dnsd/certreq.h (dnsd_certkey_*);
+ * here is what a JWS needs of one. */
 /* The JWS "alg" of a key: P-256 "ES256", P-384 "ES384", RSA "RS256";
  * DNSD_ENOTSUP for anything else. */
 int dnsd_acme_key_alg(EVP_PKEY *key, const char **alg);

@@ -7,6 +7,7 @@
 #include "acmeclient.h"
 #include "log.h"
 
+#include <dnsd/certreq.h>
 #include <dnsd/err.h>
 
 #include <curl/curl.h>
@@ -733,7 +734,7 @@ static int key_write(const char *path, EVP_PKEY *key, char *why, size_t cap)
 {
 	char *pem;
 	size_t len;
-	int rc = dnsd_acme_key_to_pem(key, &pem, &len);
+	int rc = dnsd_certkey_to_pem(key, &pem, &len);
 	if (rc < 0)
 		return fail_why(why, cap, rc, "%s: %s", path,
 		                dnsd_strerror(rc));
@@ -777,8 +778,11 @@ static int key_load(const char *path, const char *type, EVP_PKEY **out,
 {
 	*out = NULL;
 	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	int want = DNSD_CERTKEY_EC256;
+	if (type)
+		dnsd_certkey_type_from_text(type, &want); /* checked before */
 	if (fd < 0 && errno == ENOENT) {
-		int rc = dnsd_acme_key_generate(type, out);
+		int rc = dnsd_certkey_new(want, out);
 		if (rc < 0)
 			return fail_why(why, cap, rc, "account key: %s",
 			                dnsd_strerror(rc));
@@ -788,7 +792,7 @@ static int key_load(const char *path, const char *type, EVP_PKEY **out,
 			return rc;
 		}
 		log_info("ACME account key %s created (%s)", path,
-		         type ? type : "ec256");
+		         dnsd_certkey_type_name(want));
 		return 0;
 	}
 	if (fd < 0)
@@ -815,12 +819,29 @@ static int key_load(const char *path, const char *type, EVP_PKEY **out,
 		         n < 0 ? strerror(errno) : "short read");
 		goto out;
 	}
-	rc = dnsd_acme_key_from_pem(buf, (size_t)n, out);
-	if (rc < 0)
-		fail_why(why, cap, rc, "%s: %s", path,
-		         rc == DNSD_ENOTSUP ? "a key of an unsupported type"
-		                            : "no private key");
+	rc = dnsd_certkey_from_pem(buf, (size_t)n, out);
 	OPENSSL_cleanse(buf, (size_t)n);
+	if (rc < 0) {
+		fail_why(why, cap, DNSD_ESYNTAX, "%s: no private key", path);
+		rc = DNSD_ESYNTAX;
+		goto out;
+	}
+	const char *alg;
+	int have = dnsd_certkey_type(*out);
+	if (have < 0 || dnsd_acme_key_alg(*out, &alg) < 0) {
+		EVP_PKEY_free(*out);
+		*out = NULL;
+		rc = fail_why(why, cap, DNSD_ENOTSUP,
+		              "%s: a key of an unsupported type", path);
+		goto out;
+	}
+	/* an account keeps its key: a new type needs a new account */
+	if (type && have != want)
+		log_warnx("ACME account key %s is %s, not %s: kept (the type "
+		          "applies to a key created; remove the file for a "
+		          "new account)",
+		          path, dnsd_certkey_type_name(have),
+		          dnsd_certkey_type_name(want));
 out:
 	free(buf);
 	close(fd);
@@ -857,9 +878,8 @@ int acmeclient_new(struct event_base *base, const acmeclient_opts *o,
 		                "acme-directory: not an https URL");
 	if (!o->key_file)
 		return fail_why(why, cap, DNSD_EINVAL, "no account key file");
-	if (o->key_type && strcmp(o->key_type, "ec256") != 0 &&
-	    strcmp(o->key_type, "ec384") != 0 &&
-	    strcmp(o->key_type, "rsa2048") != 0)
+	int type;
+	if (o->key_type && dnsd_certkey_type_from_text(o->key_type, &type) < 0)
 		return fail_why(why, cap, DNSD_EINVAL,
 		                "unknown account key type %s", o->key_type);
 	if (!o->eab_kid != !o->eab_hmac)

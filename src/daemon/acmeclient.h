@@ -45,7 +45,8 @@ typedef struct acmeclient_opts {
 	const char *key_file;    /* the account key (PKCS#8 PEM), created with
 	                            mode 0600 when missing */
 	const char *key_type;    /* of a key created: "ec256" (NULL), "ec384",
-	                            "rsa2048"; an existing key is used as it is */
+	                            "rsa2048", "rsa4096"; an existing key is
+	                            used as it is (a warning if it differs) */
 	const char *email;       /* acme-email: contact of a new account, NULL:
 	                            none */
 	const char *eab_kid;     /* acme-eab KID:HMAC split: the key id and */

@@ -7,6 +7,7 @@
 #include "config.h"
 #include "log.h"
 
+#include <dnsd/certreq.h>
 #include <dnsd/name.h>
 
 #include <arpa/inet.h>
@@ -303,6 +304,22 @@ static bool cfg_valid_email(const char *s)
 	return at != NULL && at != s && at[1] != '\0' &&
 	       strchr(at + 1, '@') == NULL && !cfg_has_space(s) &&
 	       strpbrk(s, "<>\"") == NULL;
+}
+
+static bool cfg_valid_key_type(const char *s)
+{
+	int type;
+	return dnsd_certkey_type_from_text(s, &type) == 0;
+}
+
+/* A name of the directory's meta.profiles (RFC 8555 extension draft):
+ * a token, as CAs name them ("classic", "shortlived", "tlsserver"). */
+static bool cfg_valid_profile(const char *s)
+{
+	size_t n = strlen(s);
+	return n > 0 && n <= 64 &&
+	       strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+	                 "0123456789-_.") == n;
 }
 
 /* "NAME <EMAIL>", as git wants an author. */
@@ -1055,6 +1072,12 @@ static const struct cfg_directive cfg_table[] = {
     ROW("acme-email", R_LE, false, cfg_parse_string, cfg_print_string,
         F(acme_email), .valid = cfg_valid_email, .expect = "an email address"),
     ROW("acme-eab", R_LE, false, cfg_parse_acme_eab, cfg_print_acme_eab),
+    ROW("acme-key-type", R_LE, false, cfg_parse_string, cfg_print_string,
+        F(acme_key_type), .valid = cfg_valid_key_type,
+        .expect = "ec256, ec384, rsa2048 or rsa4096"),
+    ROW("acme-profile", R_LE, false, cfg_parse_string, cfg_print_string,
+        F(acme_profile), .valid = cfg_valid_profile,
+        .expect = "a profile name (letters, digits, '-', '_', '.')"),
     ROW("include", R_ALL, true, cfg_parse_include, NULL),
 };
 
@@ -1444,11 +1467,12 @@ void dnsd_config_free(dnsd_config *c)
 	cfg_free_list(c->keys, c->nkeys);
 	cfg_free_list(c->keys_files, c->nkeys_files);
 	char **strings[] = {
-	    &c->path,       &c->role_at,        &c->workdir,
-	    &c->user,       &c->zones_dir,      &c->git_remote,
-	    &c->git_branch, &c->git_ssh_key,    &c->git_ssh_host_key,
-	    &c->git_author, &c->acme_directory, &c->acme_ca_file,
-	    &c->acme_email, &c->acme_eab,       &c->git_ca_file};
+	    &c->path,          &c->role_at,        &c->workdir,
+	    &c->user,          &c->zones_dir,      &c->git_remote,
+	    &c->git_branch,    &c->git_ssh_key,    &c->git_ssh_host_key,
+	    &c->git_author,    &c->acme_directory, &c->acme_ca_file,
+	    &c->acme_email,    &c->acme_eab,       &c->git_ca_file,
+	    &c->acme_key_type, &c->acme_profile};
 	for (size_t i = 0; i < sizeof(strings) / sizeof(strings[0]); i++)
 		free(*strings[i]);
 	memset(c, 0, sizeof(*c));
@@ -1530,5 +1554,7 @@ void dnsd_config_reload(dnsd_config *cur, dnsd_config *next)
 	CFG_SWAP(cur->acme_ca_file, next->acme_ca_file);
 	CFG_SWAP(cur->acme_email, next->acme_email);
 	CFG_SWAP(cur->acme_eab, next->acme_eab);
+	CFG_SWAP(cur->acme_key_type, next->acme_key_type);
+	CFG_SWAP(cur->acme_profile, next->acme_profile);
 	dnsd_config_free(next);
 }

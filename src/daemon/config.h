@@ -60,6 +60,8 @@ typedef struct dnsd_config {
 	    *git_author, *git_ca_file;
 	unsigned git_poll;
 	char *acme_directory, *acme_ca_file, *acme_email, *acme_eab;
+	char *acme_key_type; /* of an account key created; NULL: ec256 */
+	char *acme_profile;  /* newOrder's profile; NULL: the CA's default */
 	/* serving */
 	uint16_t edns_payload;     /* `edns-payload N`, 512..4096, 1232 */
 	unsigned workers;          /* `workers N`, 1 by default */

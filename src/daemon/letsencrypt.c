@@ -57,6 +57,8 @@
 #define LE_WAIT_DNS      60    /* s a challenge may take to reach the NS */
 #define LE_TXT_TTL       60
 #define LE_TARGETS_MAX   16
+#define LE_ARI_AGAIN     21600 /* s: renewalInfo asked again, no Retry-After */
+#define LE_ARI_FAILED    3600  /* s: asked again after a failure */
 
 static const uint8_t le_label1[] = "\014_letsencrypt";
 static const uint8_t le_label2[] = "\004_tcp";
@@ -112,6 +114,14 @@ struct le_req {
 	size_t nauthz;
 	char *finalize, *cert_url;
 	dnsd_acme_chain chain;
+	/* ARI (RFC 9773) of the certificate held */
+	uint8_t ari_cert[32];      /* SHA-256 of the certificate it is for */
+	bool ari_have;             /* ari_at and ari_next are for ari_cert */
+	time_t ari_at;             /* renew from (a point of the window); 0: no
+	                              window, the last third applies */
+	time_t ari_next;           /* renewalInfo asked again from */
+	time_t ari_start, ari_end; /* the window ari_at was chosen in */
+	acmeclient_op *ari_op;
 };
 
 struct le {
@@ -192,6 +202,7 @@ static void le_req_free(struct le_req *q)
 	upd_send_cancel(q->upd);
 	upd_wait_cancel(q->wait);
 	acmeclient_cancel(q->op);
+	acmeclient_cancel(q->ari_op);
 	if (q->timer)
 		event_free(q->timer);
 	if (q->poll)
@@ -210,10 +221,14 @@ static void le_req_free(struct le_req *q)
 	free(q);
 }
 
-/* The certificates of the RRset held: is one current for the CSR? */
-static bool le_current(const struct le_req *q, time_t *renew)
+/* The certificate of the RRset held that has the CSR's key and names
+ * and has not expired (the latest, if several): its index, with when
+ * the last third of its lifetime starts and its SHA-256; -1 for none. */
+static int le_held(const struct le_req *q, time_t now, time_t *third,
+                   uint8_t md[32])
 {
-	time_t now = time(NULL);
+	time_t best = 0;
+	int held = -1;
 
 	for (size_t i = 0; i < q->nrr; i++) {
 		const uint8_t *rd = q->rdata[i];
@@ -221,15 +236,124 @@ static bool le_current(const struct le_req *q, time_t *renew)
 		if (q->rdlen[i] < 4 || rd[0] != 3 || rd[1] != 0 || rd[2] != 0 ||
 		    dnsd_cert_parse(rd + 3, q->rdlen[i] - 3u, &c) < 0)
 			continue;
-		time_t at = dnsd_cert_renew_at(&c);
-		bool ok = dnsd_cert_current(&c, &q->parsed, at, now);
-		dnsd_cert_clear(&c);
-		if (ok) {
-			*renew = at;
-			return true;
+		if (dnsd_cert_current(&c, &q->parsed, c.not_after, now) &&
+		    c.not_after > best) {
+			best = c.not_after;
+			held = (int)i;
+			*third = dnsd_cert_renew_at(&c);
 		}
+		dnsd_cert_clear(&c);
 	}
-	return false;
+	if (held >= 0)
+		EVP_Digest(q->rdata[held] + 3, q->rdlen[held] - 3u, md, NULL,
+		           EVP_sha256(), NULL);
+	return held;
+}
+
+static void le_time(time_t t, char *buf, size_t cap)
+{
+	struct tm tm;
+	gmtime_r(&t, &tm);
+	strftime(buf, cap, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+/* renewalInfo answered: a point of the suggested window chosen at
+ * random (RFC 9773 §4.2), the window past: now; on a failure, or a CA
+ * without it, the last third applies until it is asked again. */
+static void le_ari_cb(void *ctx, const acmeclient_status *st,
+                      const dnsd_acme_renewal *ri)
+{
+	struct le_req *q = ctx;
+	time_t now = time(NULL);
+	char a[32], b[32], c[32], buf[600];
+
+	q->ari_op = NULL;
+	q->ari_have = true;
+	if (st->rc == 0 && ri != NULL) {
+		/* the same window keeps the point chosen in it */
+		bool same = q->ari_at != 0 && q->ari_start == ri->start &&
+		            q->ari_end == ri->end;
+		time_t span = ri->end - ri->start;
+		if (!same) {
+			q->ari_at = ri->start;
+			if (span > 1)
+				q->ari_at += (time_t)arc4random_uniform(
+				    span > UINT32_MAX ? UINT32_MAX
+				                      : (uint32_t)span);
+			q->ari_start = ri->start;
+			q->ari_end = ri->end;
+		}
+		if (ri->end <= now || q->ari_at < now)
+			q->ari_at = now;
+		q->ari_next = st->retry_after > now ? st->retry_after
+		                                    : now + LE_ARI_AGAIN;
+		if (q->ari_next > now + 86400)
+			q->ari_next = now + 86400;
+		le_time(ri->start, a, sizeof(a));
+		le_time(ri->end, b, sizeof(b));
+		le_time(q->ari_at, c, sizeof(c));
+		(same ? log_debug : log_info)(
+		    "letsencrypt %s: ARI window %s to %s, renewal at %s",
+		    q->text, a, b, c);
+	} else {
+		q->ari_at = 0;
+		q->ari_next =
+		    now + (st->rc == DNSD_ENOTSUP || st->rc == DNSD_ENOTFOUND
+		               ? 86400
+		               : LE_ARI_FAILED);
+		log_warnx("letsencrypt %s: renewalInfo: %s; the last third of "
+		          "the certificate's lifetime applies",
+		          q->text,
+		          acmeclient_status_text(st, buf, sizeof(buf)));
+	}
+	le_next(q);
+}
+
+/* Whether the certificate held is current: before its renewal (ARI's
+ * window when the CA has renewalInfo, else its last third). Asks
+ * renewalInfo first when it is not known (or stale) for that
+ * certificate: true meanwhile, le_next is called again. *wake: when to
+ * look again. */
+static bool le_current(struct le_req *q, time_t now, time_t *wake)
+{
+	const dnsd_acme_directory *d = acmeclient_directory(q->le->acme);
+	uint8_t md[32];
+	time_t third;
+	char at[32];
+
+	int held = le_held(q, now, &third, md);
+	if (held < 0)
+		return false;
+	bool ari = d != NULL && d->renewal_info != NULL;
+	bool known = q->ari_have && memcmp(q->ari_cert, md, sizeof(md)) == 0;
+	if (ari && (!known || now >= q->ari_next)) {
+		if (q->ari_op != NULL)
+			return true; /* asked: le_ari_cb goes on */
+		if (!known)
+			q->ari_at = 0; /* another certificate: a new point */
+		memcpy(q->ari_cert, md, sizeof(md));
+		q->ari_have = false;
+		if (acmeclient_renewal_info(q->le->acme, q->rdata[held] + 3,
+		                            q->rdlen[held] - 3u, le_ari_cb, q,
+		                            &q->ari_op) == 0)
+			return true;
+		q->ari_op = NULL;
+	}
+	known = known && q->ari_have && q->ari_at != 0;
+	time_t renew = known ? q->ari_at : third;
+	if (renew <= now) {
+		log_info(
+		    "letsencrypt %s (CSR %s): renewal due (%s)", q->text, q->id,
+		    known ? "ARI's window" : "the last third of its lifetime");
+		return false;
+	}
+	le_time(renew, at, sizeof(at));
+	log_debug("letsencrypt %s: certificate current, renewal from %s (%s)",
+	          q->text, at, known ? "ARI" : "last third");
+	*wake = renew;
+	if (ari && q->ari_have && q->ari_next < renew)
+		*wake = q->ari_next;
+	return true;
 }
 
 /* The update key for zone: an `_update` key covering it, the most
@@ -1109,7 +1233,6 @@ static void le_next(struct le_req *q)
 {
 	struct le *le = q->le;
 	char why[300];
-	time_t renew;
 
 	if (q->state != LE_IDLE || q->csr == NULL || le->stopping ||
 	    q->awaiting || q->bad)
@@ -1135,15 +1258,10 @@ static void le_next(struct le_req *q)
 			return;
 		}
 	}
-	if (le_current(q, &renew)) {
-		char at[32];
-		struct tm tm;
-		gmtime_r(&renew, &tm);
-		strftime(at, sizeof(at), "%Y-%m-%dT%H:%M:%SZ", &tm);
-		log_debug(
-		    "letsencrypt %s: certificate current, renewal from %s",
-		    q->text, at);
-		le_at(q, renew);
+	time_t wake = 0;
+	if (le_current(q, time(NULL), &wake)) {
+		if (wake != 0)
+			le_at(q, wake);
 		return;
 	}
 	if (acmeclient_account_url(le->acme) == NULL) {
@@ -1166,10 +1284,20 @@ static void le_next(struct le_req *q)
 	} else {
 		/* a renewal names the certificate it replaces (ARI; left
 		 * out by the client when the CA has no renewalInfo) */
-		char *replaces = le_replaces(q);
-		rc = acmeclient_new_order(
-		    le->acme, (const char *const *)q->parsed.names,
-		    q->parsed.nnames, replaces, NULL, le_order_cb, q, &q->op);
+		/* the client leaves replaces out when the CA has no ARI */
+		const dnsd_acme_directory *d = acmeclient_directory(le->acme);
+		char *replaces = d && d->renewal_info ? le_replaces(q) : NULL;
+		const char *profile = le->s->cfg->acme_profile;
+		log_info(
+		    "letsencrypt %s (CSR %s): newOrder for %zu name%s%s%s%s%s",
+		    q->text, q->id, q->parsed.nnames,
+		    q->parsed.nnames == 1 ? "" : "s",
+		    profile ? ", profile " : "", profile ? profile : "",
+		    replaces ? ", replaces " : "", replaces ? replaces : "");
+		rc = acmeclient_new_order(le->acme,
+		                          (const char *const *)q->parsed.names,
+		                          q->parsed.nnames, replaces, profile,
+		                          le_order_cb, q, &q->op);
 		free(replaces);
 	}
 	if (rc < 0)
@@ -1243,6 +1371,7 @@ static int le_start(dnsd_server *s, void **state)
 	    .ca_file = s->cfg->acme_ca_file,
 	    .key_file = key,
 	    .email = s->cfg->acme_email,
+	    .key_type = s->cfg->acme_key_type,
 	    .eab_kid = hmac ? kid : NULL,
 	    .eab_hmac = hmac,
 	    .allow_http = strncmp(s->cfg->acme_directory, "http://", 7) == 0,
@@ -1270,8 +1399,12 @@ static int le_check(const dnsd_config *cfg)
 		rc = -1;
 	}
 	if (rc == 0)
-		printf("ACME directory %s, account key %s/acme-account.key\n",
-		       cfg->acme_directory, cfg->workdir);
+		printf("ACME directory %s, account key %s/acme-account.key "
+		       "(%s when created), profile %s\n",
+		       cfg->acme_directory, cfg->workdir,
+		       cfg->acme_key_type ? cfg->acme_key_type : "ec256",
+		       cfg->acme_profile ? cfg->acme_profile
+		                         : "the CA's default");
 	return rc;
 }
 

@@ -32,18 +32,7 @@ sys.stdout.write(urllib.request.urlopen(sys.argv[1], context=ctx, timeout=5).rea
 
 # --- a CA and a TLS leaf for pebble (the package ships none) ---
 mkdir -p "$tmp/pki" "$tmp/zones" "$tmp/work" "$tmp/keys"
-(
-	cd "$tmp/pki" || exit 1
-	openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
-		-keyout ca.key -out ca.pem -subj /CN=acme-test-ca -days 2 \
-		-addext basicConstraints=critical,CA:TRUE \
-		-addext keyUsage=critical,keyCertSign 2>/dev/null &&
-		openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
-			-keyout leaf.key -out leaf.csr -subj /CN=127.0.0.1 2>/dev/null &&
-		printf 'subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth\n' >ext &&
-		openssl x509 -req -in leaf.csr -CA ca.pem -CAkey ca.key -CAcreateserial \
-			-days 2 -extfile ext -out leaf.pem 2>/dev/null
-) || {
+test_pki "$tmp/pki" || {
 	echo "cannot make the test PKI"
 	exit 1
 }

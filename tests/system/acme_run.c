@@ -23,6 +23,7 @@
 #include "acmeclient.h"
 #include "log.h"
 
+#include <dnsd/certreq.h>
 #include <dnsd/err.h>
 
 #include <getopt.h>
@@ -75,7 +76,7 @@ static void failx(const char *step, const char *what)
 static int make_csr(uint8_t **der, int *len)
 {
 	EVP_PKEY *k;
-	if (dnsd_acme_key_generate("ec256", &k) < 0)
+	if (dnsd_certkey_new(DNSD_CERTKEY_EC256, &k) < 0)
 		return -1;
 	X509_REQ *req = X509_REQ_new();
 	X509_NAME *n = X509_REQ_get_subject_name(req);

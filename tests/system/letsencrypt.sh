@@ -46,18 +46,7 @@ secret() { awk '{print $NF}' "$1"; }
 
 # ---- pebble, with a CA and TLS leaf of the test's own ----
 mkdir -p "$tmp/pki" "$tmp/le" "$tmp/a" "$tmp/svc"
-(
-	cd "$tmp/pki" || exit 1
-	openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
-		-keyout ca.key -out ca.pem -subj /CN=le-test-ca -days 2 \
-		-addext basicConstraints=critical,CA:TRUE \
-		-addext keyUsage=critical,keyCertSign 2>/dev/null &&
-		openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
-			-keyout leaf.key -out leaf.csr -subj /CN=127.0.0.1 2>/dev/null &&
-		printf 'subjectAltName=IP:127.0.0.1\nextendedKeyUsage=serverAuth\n' >ext &&
-		openssl x509 -req -in leaf.csr -CA ca.pem -CAkey ca.key \
-			-CAcreateserial -days 2 -extfile ext -out leaf.pem 2>/dev/null
-) || {
+test_pki "$tmp/pki" || {
 	echo "cannot make the test PKI"
 	exit 1
 }

@@ -125,3 +125,22 @@ wait_log() {
 	done
 	return 1
 }
+
+# test_pki DIR: a CA (ca.pem, ca.key) and a TLS leaf for 127.0.0.1 and
+# localhost signed by it (leaf.pem, leaf.key), for the TLS servers the
+# tests start (pebble: its package ships no test certificates). 1 when
+# openssl fails.
+test_pki() {
+	mkdir -p "$1" && (
+		cd "$1" || exit 1
+		openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+			-keyout ca.key -out ca.pem -subj /CN=dnsd-test-ca -days 2 \
+			-addext basicConstraints=critical,CA:TRUE \
+			-addext keyUsage=critical,keyCertSign 2>/dev/null &&
+			openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+				-keyout leaf.key -out leaf.csr -subj /CN=127.0.0.1 2>/dev/null &&
+			printf 'subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth\n' >ext &&
+			openssl x509 -req -in leaf.csr -CA ca.pem -CAkey ca.key \
+				-CAcreateserial -days 2 -extfile ext -out leaf.pem 2>/dev/null
+	)
+}

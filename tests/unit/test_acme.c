@@ -8,6 +8,7 @@
  * RFC 9773 CertID example and renewalInfo. */
 #include "tap.h"
 #include <dnsd/acme.h>
+#include <dnsd/certreq.h>
 #include <dnsd/err.h>
 
 #include <jansson.h>
@@ -272,7 +273,9 @@ out:
 static void check_jws_key(const char *type, const char *want_alg)
 {
 	EVP_PKEY *k;
-	CHECK_INT(dnsd_acme_key_generate(type, &k), 0);
+	int t;
+	CHECK_INT(dnsd_certkey_type_from_text(type, &t), 0);
+	CHECK_INT(dnsd_certkey_new(t, &k), 0);
 	const char *alg;
 	CHECK_INT(dnsd_acme_key_alg(k, &alg), 0);
 	CHECK_STR(alg, want_alg);
@@ -281,9 +284,9 @@ static void check_jws_key(const char *type, const char *want_alg)
 	char *pem, tp1[DNSD_ACME_B64_SHA256 + 1], tp2[DNSD_ACME_B64_SHA256 + 1];
 	size_t plen;
 	EVP_PKEY *k2;
-	CHECK_INT(dnsd_acme_key_to_pem(k, &pem, &plen), 0);
+	CHECK_INT(dnsd_certkey_to_pem(k, &pem, &plen), 0);
 	CHECK(strstr(pem, "BEGIN PRIVATE KEY") != NULL);
-	CHECK_INT(dnsd_acme_key_from_pem(pem, plen, &k2), 0);
+	CHECK_INT(dnsd_certkey_from_pem(pem, plen, &k2), 0);
 	CHECK_INT(dnsd_acme_thumbprint(k, tp1), 0);
 	CHECK_INT(dnsd_acme_thumbprint(k2, tp2), 0);
 	CHECK_STR(tp1, tp2);
@@ -427,24 +430,14 @@ static void check_jws_key(const char *type, const char *want_alg)
 
 static void test_keys(void)
 {
-	check_jws_key(NULL, "ES256");
 	check_jws_key("ec256", "ES256");
 	check_jws_key("ec384", "ES384");
 	check_jws_key("rsa2048", "RS256");
-	EVP_PKEY *k;
-	CHECK_INT(dnsd_acme_key_generate("dsa1024", &k), DNSD_EINVAL);
-	CHECK(k == NULL);
-	CHECK_INT(dnsd_acme_key_from_pem("junk", 4, &k), DNSD_ESYNTAX);
 	/* a key of a kind no JWS here is signed with */
 	EVP_PKEY *ed = EVP_PKEY_Q_keygen(NULL, NULL, "ED25519");
-	char *pem;
-	size_t plen;
 	CHECK(ed != NULL);
-	CHECK_INT(dnsd_acme_key_to_pem(ed, &pem, &plen), 0);
-	CHECK_INT(dnsd_acme_key_from_pem(pem, plen, &k), DNSD_ENOTSUP);
 	const char *alg;
 	CHECK_INT(dnsd_acme_key_alg(ed, &alg), DNSD_ENOTSUP);
-	free(pem);
 	EVP_PKEY_free(ed);
 	/* a P-521 key neither */
 	EVP_PKEY *p521 = EVP_EC_gen("P-521");
@@ -1106,8 +1099,8 @@ static void test_chain_and_ari(void)
 	          DNSD_EINVAL);
 
 	EVP_PKEY *cakey, *eekey;
-	dnsd_acme_key_generate("ec256", &cakey);
-	dnsd_acme_key_generate("ec256", &eekey);
+	dnsd_certkey_new(DNSD_CERTKEY_EC256, &cakey);
+	dnsd_certkey_new(DNSD_CERTKEY_EC256, &eekey);
 	X509 *ca = make_cert(cakey, NULL, NULL, "test CA", 1, false);
 	X509 *ee = make_cert(eekey, cakey, ca, "a.example", 0x87654321, true);
 	uint8_t *der = NULL;
@@ -1162,7 +1155,7 @@ static void test_chain_and_ari(void)
 	/* a private key among the certificates */
 	char *keypem;
 	size_t klen;
-	dnsd_acme_key_to_pem(eekey, &keypem, &klen);
+	dnsd_certkey_to_pem(eekey, &keypem, &klen);
 	CHECK_INT(dnsd_acme_chain_parse(keypem, klen, &c, why, sizeof why),
 	          DNSD_EMALFORM);
 	CHECK_STR(why, "block 1 is not a certificate");
