@@ -1,4 +1,5 @@
 /* certreq: CSRs, certificates, their keys and PEM, on OpenSSL. */
+#include <dnsd/acme.h>
 #include <dnsd/certreq.h>
 #include <dnsd/err.h>
 
@@ -482,35 +483,23 @@ bool dnsd_cert_current(const dnsd_cert *c, const dnsd_csr *csr, time_t renew_at,
 
 /* base64url without padding of in into out (room for 4 * (n + 2) / 3
  * + 1); its length. */
-static size_t b64url(const uint8_t *in, size_t n, char *out)
-{
-	int l = EVP_EncodeBlock((unsigned char *)out, in, (int)n);
-	while (l > 0 && out[l - 1] == '=')
-		l--;
-	for (int i = 0; i < l; i++)
-		out[i] = out[i] == '+' ? '-' : out[i] == '/' ? '_' : out[i];
-	out[l] = 0;
-	return (size_t)l;
-}
-
+/* The CertID is composed by the ACME layer, which sends it. */
 int dnsd_cert_ari_id(const dnsd_cert *c, char *buf, size_t cap)
 {
+	char *id;
 	if (!c->aki_len || !c->serial_len)
 		return DNSD_ENOTFOUND;
-	size_t need =
-	    4 * ((c->aki_len + 2) / 3) + 1 + 4 * ((c->serial_len + 2) / 3) + 1;
-	if (c->aki_len > INT_MAX / 2 || c->serial_len > INT_MAX / 2)
-		return DNSD_ESPACE;
-	char *tmp = malloc(need);
-	if (!tmp)
-		return DNSD_ENOMEM;
-	size_t l = b64url(c->aki, c->aki_len, tmp);
-	tmp[l++] = '.';
-	l += b64url(c->serial, c->serial_len, tmp + l);
-	int r = l < cap && l <= INT_MAX ? (int)l : DNSD_ESPACE;
+	int r = dnsd_acme_ari_certid_raw(c->aki, c->aki_len, c->serial,
+	                                 c->serial_len, &id);
+	if (r == DNSD_EINVAL)
+		return DNSD_ESPACE; /* an identifier longer than any here */
+	if (r < 0)
+		return r;
+	size_t l = strlen(id);
+	r = l < cap && l <= INT_MAX ? (int)l : DNSD_ESPACE;
 	if (r > 0)
-		memcpy(buf, tmp, l + 1);
-	free(tmp);
+		memcpy(buf, id, l + 1);
+	free(id);
 	return r;
 }
 
