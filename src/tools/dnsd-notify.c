@@ -282,55 +282,21 @@ static int over_udp(struct notify *n, dnsd_tsig_ctx *c, uint8_t *resp,
 	return 0;
 }
 
-static bool io_full(int fd, uint8_t *buf, size_t len, bool wr,
-                    const struct timespec *dl)
-{
-	size_t done = 0;
-	while (done < len) {
-		struct pollfd p = {.fd = fd, .events = wr ? POLLOUT : POLLIN};
-		int left = tool_ms_left(dl);
-		if (left == 0 || poll(&p, 1, left) <= 0)
-			return false;
-		ssize_t r = wr ? write(fd, buf + done, len - done)
-		               : read(fd, buf + done, len - done);
-		if (r <= 0)
-			return false;
-		done += (size_t)r;
-	}
-	return true;
-}
-
+/* Over TCP; 0 (said: why) when no answer came. */
 static int over_tcp(struct notify *n, dnsd_tsig_ctx *c, uint8_t *resp,
                     size_t cap)
 {
-	uint8_t req[1026];
-	int qlen = build(n, c, req + 2, sizeof req - 2);
+	uint8_t req[1024];
+	char why[200];
+	int qlen = build(n, c, req, sizeof req);
 	if (qlen < 0)
 		return -1;
-	req[0] = (uint8_t)(qlen >> 8);
-	req[1] = (uint8_t)qlen;
-	int fd = socket(n->srv.addr.ss_family, SOCK_STREAM, 0);
-	if (fd < 0) {
-		tool_warnx("socket: %s", strerror(errno));
-		return -1;
-	}
 	struct timespec dl;
 	tool_deadline_in(&dl, NOTIFY_TCP_WAIT_MS);
-	if (connect(fd, (struct sockaddr *)&n->srv.addr, n->srv.addrlen) < 0) {
-		tool_warnx("%s: TCP: %s", n->srv.name, strerror(errno));
-		close(fd);
-		return -1;
-	}
-	uint8_t l[2];
-	int r = 0;
-	if (io_full(fd, req, (size_t)qlen + 2, true, &dl) &&
-	    io_full(fd, l, 2, false, &dl)) {
-		size_t rl = (size_t)l[0] << 8 | l[1];
-		if (rl <= cap && io_full(fd, resp, rl, false, &dl) &&
-		    tool_answers(req + 2, (size_t)qlen, resp, rl))
-			r = (int)rl;
-	}
-	close(fd);
+	int r = tool_tcp_exchange(&n->srv, req, (size_t)qlen, resp, cap, &dl,
+	                          why, sizeof why);
+	if (r == 0)
+		tool_warnx("%s: TCP: %s", n->srv.name, why);
 	return r;
 }
 

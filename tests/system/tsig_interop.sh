@@ -200,6 +200,8 @@ nt 1 "notify for a zone not served" 127.0.0.1:$PORT example.net --key "$K256"
 check "notify zone not served: NOTAUTH" has "$tmp/nout" '^NOTAUTH$'
 nt 1 "notify to a closed port" 127.0.0.1:$DEAD_PORT example.org --key "$K256"
 check "notify closed port: no answer" has "$tmp/nerr" 'no answer'
+nt 1 "notify over TCP to a closed port" 127.0.0.1:$DEAD_PORT example.org --key "$K256" --tcp
+check "notify over TCP, closed port: the reason" has "$tmp/nerr" 'TCP: Connection refused'
 nt 2 "notify: usage error" 127.0.0.1:$PORT
 nt 2 "notify: bad key text" 127.0.0.1:$PORT example.org --key "x:MD5:Zm9v"
 nt 2 "notify: bad port" 127.0.0.1:99999 example.org
