@@ -15,6 +15,7 @@
 #   the transfer), STATUS= with the zone count and the AXFR's serial, and
 #   no WATCHDOG=1 when WATCHDOG_PID names another process;
 # - SIGTERM: STOPPING=1, the last message.
+# shellcheck disable=SC2016 # zone text, and expressions for expect to eval
 set -u
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 . "$(dirname "$0")/lib.sh"

@@ -25,6 +25,7 @@ STATE_DIRECTORY=/var/lib/dnsd/primary "$DNSD" -c "$tmp/p.conf" -p >"$tmp/p2" 2>&
 check "a workdir line wins over STATE_DIRECTORY" has "$tmp/p2" "^workdir $tmp/w\$"
 
 # ---- the unit's contract ----
+# shellcheck disable=SC2016 # $MAINPID is the unit's, not ours
 for line in 'Type=notify' 'ExecStart=/usr/sbin/dnsd -c /etc/dnsd/%i.conf' \
 	'ExecReload=/bin/kill -HUP $MAINPID' 'StateDirectory=dnsd/%i' \
 	'User=dnsd' 'AmbientCapabilities=CAP_NET_BIND_SERVICE' \
