@@ -1381,6 +1381,22 @@ static void cfg_check_secondary(struct cfg_parser *p)
 		cfg_addr_set_port(&c->primary, c->notify_port);
 }
 
+/* No `workdir`: systemd's StateDirectory= when dnsd runs under it
+ * ($STATE_DIRECTORY, the first of its colon-separated paths), else
+ * CFG_DEFAULT_WORKDIR. */
+static char *cfg_default_workdir(void)
+{
+	const char *st = getenv("STATE_DIRECTORY");
+	size_t n = st != NULL ? strcspn(st, ":") : 0;
+
+	if (n == 0 || st[0] != '/')
+		return cfg_strdup(CFG_DEFAULT_WORKDIR);
+	char *d = strndup(st, n);
+	if (d == NULL)
+		fatalx("out of memory");
+	return d;
+}
+
 static void cfg_check(struct cfg_parser *p)
 {
 	dnsd_config *c = p->c;
@@ -1413,7 +1429,7 @@ static void cfg_check(struct cfg_parser *p)
 	if (c->role == DNSD_ROLE_LETSENCRYPT && c->acme_directory == NULL)
 		c->acme_directory = cfg_strdup(CFG_DEFAULT_ACME);
 	if (c->workdir == NULL)
-		c->workdir = cfg_strdup(CFG_DEFAULT_WORKDIR);
+		c->workdir = cfg_default_workdir();
 	if (c->nlisten == 0) {
 		/* Every address, the DNS port. */
 		cfg_parse_addr("0.0.0.0", 53, &c->listen[0], NULL);

@@ -6,10 +6,16 @@
 #include "log.h"
 #include "net.h"
 #include "role.h"
+#include "sdnotify.h"
 #include "server.h"
 
+#include <curl/curl.h>
 #include <event2/event.h>
 #include <event2/thread.h>
+#include <git2.h>
+#include <jansson.h>
+#include <libssh2.h>
+#include <openssl/crypto.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -35,9 +41,26 @@ static void usage(FILE *f)
 	        "  -c FILE  config file (default %s)\n"
 	        "  -t       check the config and the zone data, then exit\n"
 	        "  -p       print the config in normalized form, then exit\n"
-	        "  -V       print the version\n"
+	        "  -V       print the version and the libraries' versions\n"
 	        "  -h       this help\n",
 	        DNSD_DEFAULT_CONFIG);
+}
+
+/* -V: dnsd's version, then the libraries' as they run (the shared
+ * objects loaded, not the headers built against), a line each. */
+static void main_version(void)
+{
+	const curl_version_info_data *curl = curl_version_info(CURLVERSION_NOW);
+	int gmaj = 0, gmin = 0, grev = 0;
+
+	git_libgit2_version(&gmaj, &gmin, &grev);
+	printf("dnsd %s\n", DNSD_VERSION);
+	printf("libevent %s\n", event_get_version());
+	printf("libgit2 %d.%d.%d\n", gmaj, gmin, grev);
+	printf("libssh2 %s\n", libssh2_version(0));
+	printf("openssl %s\n", OpenSSL_version(OPENSSL_VERSION));
+	printf("libcurl %s\n", curl->version);
+	printf("jansson %s\n", jansson_version_str());
 }
 
 /* Config errors of a reload go to the log, a line each. */
@@ -58,6 +81,7 @@ static void main_reload(struct dnsd_main *m)
 	FILE *ef = open_memstream(&errs, &errlen);
 
 	log_info("SIGHUP: reloading %s", m->cfg.path);
+	sdnotify_reloading();
 	int r = dnsd_config_load(m->cfg.path, &next, ef);
 	if (ef != NULL)
 		fclose(ef);
@@ -80,6 +104,8 @@ static void main_reload(struct dnsd_main *m)
 	if (m->s.role->on_reload != NULL &&
 	    m->s.role->on_reload(&m->s, m->s.role_state) < 0)
 		log_error("reload failed, serving what was loaded before");
+	/* READY=1 now, or when the role's reload job ends */
+	dnsd_server_ready(&m->s);
 }
 
 static void main_signal(evutil_socket_t sig, short what, void *arg)
@@ -91,6 +117,7 @@ static void main_signal(evutil_socket_t sig, short what, void *arg)
 		return;
 	}
 	log_info("%s: stopping", sig == SIGTERM ? "SIGTERM" : "SIGINT");
+	sdnotify_stopping();
 	event_base_loopbreak(m->base);
 }
 
@@ -129,6 +156,7 @@ static int main_run(struct dnsd_main *m, const dnsd_role *role)
 {
 	log_set_level(m->cfg.log_level);
 	signal(SIGPIPE, SIG_IGN);
+	sdnotify_init();
 	if (evthread_use_pthreads() < 0 ||
 	    (m->base = event_base_new()) == NULL ||
 	    dnsd_server_init(&m->s, m->base, &m->cfg) < 0) {
@@ -148,13 +176,18 @@ static int main_run(struct dnsd_main *m, const dnsd_role *role)
 		log_error("role %s: start-up failed", role->name);
 		return -1;
 	}
-	if (dnsd_server_start_workers(&m->s) < 0)
+	if (dnsd_server_start_workers(&m->s) < 0 ||
+	    dnsd_server_watchdog_start(&m->s) < 0)
 		return -1;
 	log_info("dnsd %s started: role %s, %u listen address%s, %u "
 	         "worker%s",
 	         DNSD_VERSION, role->name, m->cfg.nlisten,
 	         m->cfg.nlisten == 1 ? "" : "es", m->s.nworkers,
 	         m->s.nworkers == 1 ? "" : "s");
+	/* sockets bound, the first snapshot published (or, for a role
+	 * still loading, READY=1 when it is) */
+	m->s.started = true;
+	dnsd_server_ready(&m->s);
 	event_base_dispatch(m->base);
 	log_info("stopped");
 	return 0;
@@ -179,8 +212,8 @@ int main(int argc, char **argv)
 			print = true;
 			break;
 		case 'V':
-			printf("dnsd %s\n", DNSD_VERSION);
-			return 0;
+			main_version();
+			return fflush(stdout) == 0 ? 0 : 1;
 		case 'h':
 			usage(stdout);
 			return 0;

@@ -2577,6 +2577,19 @@ static void primary_job_fetched(struct primary *p, struct primary_load *l)
 		          l->commit_hex, l->fetch_s);
 }
 
+/* STATUS= after a job that pulled or reloaded: how it went and the
+ * commit served (not the error: a URL in it may hold a password). */
+static void primary_result(struct primary *p, struct primary_load *l)
+{
+	if (l->dir != NULL)
+		dnsd_server_result(p->s, "last reload %s",
+		                   l->dir_failed ? "failed" : "ok");
+	else if (l->pull && l->pull_err < 0)
+		dnsd_server_result(p->s, "last pull failed");
+	else if (l->pull && !l->dir_failed)
+		dnsd_server_result(p->s, "last pull ok (%s)", l->commit_hex);
+}
+
 static void primary_job_done(evutil_socket_t fd, short what, void *arg)
 {
 	struct primary *p = arg;
@@ -2610,7 +2623,11 @@ static void primary_job_done(evutil_socket_t fd, short what, void *arg)
 	}
 	if (l->push)
 		primary_pushed(p, l);
+	primary_result(p, l);
 	primary_load_free(l);
+	/* a reload asked meanwhile is still to run: READY=1 waits for it */
+	if (!p->again_reload)
+		dnsd_server_loaded(p->s);
 	if (p->again_reload || p->again_pull || p->ixfr_queued ||
 	    p->upd_queued || p->push_wanted ||
 	    (p->commit_wanted && p->jr_upd != NULL)) {
@@ -3024,7 +3041,8 @@ static int primary_reload(dnsd_server *s, void *state)
 	struct primary *p = state;
 
 	/* git: fetch too, and load every file again (keys-file, key lines
-	 * may have changed) */
+	 * may have changed); READY=1 when the job ends */
+	dnsd_server_loading(s);
 	primary_job_start(p, p->g != NULL, true);
 	return 0;
 }
@@ -3235,6 +3253,8 @@ static int primary_start_git(struct primary *p)
 			return -1;
 		}
 		log_info("git: cloning %s into %s", cfg->git_remote, dir);
+		/* READY=1 once the first clone is tried */
+		dnsd_server_loading(p->s);
 		dnsd_zonedb *db = dnsd_zonedb_new(NULL, 0);
 		if (db == NULL)
 			fatalx("out of memory");

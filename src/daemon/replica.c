@@ -453,6 +453,7 @@ static void rep_failed(struct rep_zone *z, const char *what, const char *why)
 	delay *= 0.8 + 0.2 * rep_random();
 	log_warnx("%s zone %s from %s key %s: %s; retry in %.0f s", what,
 	          z->name, z->peer_text, z->key_text, why, delay);
+	dnsd_server_result(z->r->s, "zone %s: %s failed", z->name, what);
 	rep_schedule(z, delay);
 }
 
@@ -516,6 +517,9 @@ static void rep_install(struct rep_zone *z, dnsd_xfrin_result *res)
 	res->zone = NULL;
 	z->axfr_next = false;
 	z->last_transfer = time(NULL);
+	dnsd_server_result(r->s, "zone %s: serial %u by %s in", z->name,
+	                   dnsd_zone_serial(z->cur),
+	                   res->kind == DNSD_XFRIN_IXFR ? "IXFR" : "AXFR");
 	/* a difference as large as the zone is never sent (the AXFR form
 	 * is smaller): not worth its memory */
 	if (d != NULL && dnsd_zdiff_deleted(d) + dnsd_zdiff_added(d) >=

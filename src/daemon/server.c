@@ -28,14 +28,19 @@
 #include "server.h"
 #include "log.h"
 #include "net.h"
+#include "role.h"
+#include "sdnotify.h"
 
 #include <event2/event.h>
 #include <event2/thread.h>
 #include <grp.h>
 #include <pwd.h>
 #include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 _Static_assert(DNSD_CONFIG_MAX_WORKERS == DNSD_MAX_WORKERS,
@@ -114,12 +119,126 @@ static void server_reclaim_cb(evutil_socket_t fd, short what, void *arg)
 	evtimer_add(s->reclaim, &tv);
 }
 
+/* STATUS=: the zone count of the published database and the role's
+ * last result. */
+static void server_status(dnsd_server *s)
+{
+	const dnsd_zonedb *db = atomic_load(&s->db);
+	size_t n = db != NULL ? dnsd_zonedb_count(db) : 0;
+	bool hidden = s->role != NULL && s->role->hidden;
+	char line[256];
+
+	if (!sdnotify_enabled())
+		return;
+	snprintf(line, sizeof(line), "%s %zu zone%s%s%s",
+	         hidden ? "watching" : "serving", n, n == 1 ? "" : "s",
+	         s->last_result[0] ? "; " : "", s->last_result);
+	sdnotify_status(line);
+}
+
+void dnsd_server_result(dnsd_server *s, const char *fmt, ...)
+{
+	va_list ap;
+	time_t now = time(NULL);
+	struct tm tm;
+	int n;
+
+	if (!sdnotify_enabled())
+		return;
+	va_start(ap, fmt);
+	n = vsnprintf(s->last_result, sizeof(s->last_result), fmt, ap);
+	va_end(ap);
+	if (n >= 0 && (size_t)n < sizeof(s->last_result))
+		strftime(s->last_result + n, sizeof(s->last_result) - n,
+		         " at %H:%M:%S UTC", gmtime_r(&now, &tm));
+	server_status(s);
+}
+
+void dnsd_server_loading(dnsd_server *s)
+{
+	s->loading = true;
+}
+
+void dnsd_server_loaded(dnsd_server *s)
+{
+	if (!s->loading)
+		return;
+	s->loading = false;
+	dnsd_server_ready(s);
+}
+
+void dnsd_server_ready(dnsd_server *s)
+{
+	if (s->started && !s->loading)
+		sdnotify_ready();
+}
+
+/* Worker side of the watchdog: the loop runs. */
+static void server_heartbeat_cb(evutil_socket_t fd, short what, void *arg)
+{
+	dnsd_worker *w = arg;
+
+	atomic_store_explicit(
+	    &w->beat, atomic_load_explicit(&w->beat, memory_order_relaxed) + 1,
+	    memory_order_relaxed);
+}
+
+static void server_watchdog_cb(evutil_socket_t fd, short what, void *arg)
+{
+	dnsd_server *s = arg;
+	bool alive = true;
+
+	for (unsigned i = 0; i < s->nworkers; i++) {
+		dnsd_worker *w = &s->workers[i];
+		uint64_t b =
+		    atomic_load_explicit(&w->beat, memory_order_relaxed);
+		if (!w->running)
+			continue;
+		if (b == w->beat_seen) {
+			log_warnx("worker %u: no heartbeat for %.1f s, "
+			          "WATCHDOG=1 held back",
+			          i, sdnotify_watchdog_usec() / 2e6);
+			alive = false;
+		}
+		w->beat_seen = b;
+	}
+	if (alive)
+		sdnotify_watchdog();
+}
+
+int dnsd_server_watchdog_start(dnsd_server *s)
+{
+	uint64_t usec = sdnotify_watchdog_usec();
+
+	if (usec == 0)
+		return 0;
+	/* the workers beat twice per check: one late timer is no stall */
+	struct timeval half = {(time_t)(usec / 2 / 1000000),
+	                       (suseconds_t)(usec / 2 % 1000000)};
+	struct timeval quarter = {(time_t)(usec / 4 / 1000000),
+	                          (suseconds_t)(usec / 4 % 1000000)};
+	s->watchdog = event_new(s->base, -1, EV_PERSIST, server_watchdog_cb, s);
+	if (s->watchdog == NULL || event_add(s->watchdog, &half) < 0)
+		return -1;
+	for (unsigned i = 0; i < s->nworkers; i++) {
+		dnsd_worker *w = &s->workers[i];
+		w->heartbeat =
+		    event_new(w->base, -1, EV_PERSIST, server_heartbeat_cb, w);
+		if (w->heartbeat == NULL ||
+		    event_add(w->heartbeat, &quarter) < 0)
+			return -1;
+	}
+	log_info("systemd: watchdog every %.1f s", usec / 2e6);
+	return 0;
+}
+
 void dnsd_server_publish(dnsd_server *s, dnsd_zonedb *db)
 {
 	dnsd_zonedb *old = atomic_exchange(&s->db, db);
 	uint64_t g = atomic_fetch_add(&s->gen, 1) + 1;
 	struct timeval tv = {0, SERVER_RECLAIM_MS * 1000};
 
+	server_status(s);
 	if (old == NULL)
 		return;
 	struct dnsd_retired *r = malloc(sizeof(*r));
@@ -251,6 +370,8 @@ void dnsd_server_free(dnsd_server *s)
 		dnsd_worker *w = &s->workers[i];
 		if (w->nudge != NULL)
 			event_free(w->nudge);
+		if (w->heartbeat != NULL)
+			event_free(w->heartbeat);
 		if (w->base != NULL)
 			event_base_free(w->base);
 		dnsd_arena_free(&w->scratch);
@@ -258,6 +379,8 @@ void dnsd_server_free(dnsd_server *s)
 	}
 	if (s->reclaim != NULL)
 		event_free(s->reclaim);
+	if (s->watchdog != NULL)
+		event_free(s->watchdog);
 	if (s->base != NULL)
 		pthread_rwlock_destroy(&s->cfg_lock);
 	memset(s, 0, sizeof(*s));

@@ -54,6 +54,11 @@ typedef struct dnsd_worker {
 	pthread_t thread;
 	bool running;
 	struct event *nudge; /* main -> worker: move seen_gen forward */
+	/* the systemd watchdog: a timer of the worker's loop counts beat
+	 * (its only writer); the main loop compares it with beat_seen */
+	_Atomic uint64_t beat;
+	uint64_t beat_seen;
+	struct event *heartbeat;
 } dnsd_worker;
 
 typedef struct dnsd_server {
@@ -82,6 +87,12 @@ typedef struct dnsd_server {
 	/* held for reading by workers that read the config (transfer
 	 * access), for writing by a reload changing it */
 	pthread_rwlock_t cfg_lock;
+	/* systemd (sdnotify.h), main loop only: READY=1 waits while the
+	 * role is loading; the role's last pull or transfer result goes
+	 * into STATUS= beside the zone count */
+	bool started, loading;
+	char last_result[160];
+	struct event *watchdog;
 } dnsd_server;
 
 /* Sets s up for cfg on the main loop base: one event_base per worker
@@ -97,6 +108,24 @@ void dnsd_server_stop_workers(dnsd_server *s);
 /* Frees the published and retired snapshots and the workers' bases,
  * after dnsd_server_stop_workers() and dnsd_net_close(). */
 void dnsd_server_free(dnsd_server *s);
+
+/* systemd readiness (main thread). A role whose first zone data (or
+ * whose reload) finishes later than its on_start (or on_reload) calls
+ * dnsd_server_loading() there and dnsd_server_loaded() when it is done,
+ * success or failure; READY=1 waits for it. dnsd_server_ready() is
+ * main's: READY=1 now unless the role is loading. */
+void dnsd_server_loading(dnsd_server *s);
+void dnsd_server_loaded(dnsd_server *s);
+void dnsd_server_ready(dnsd_server *s);
+/* The role's last pull or transfer result, one line (printf format),
+ * for STATUS= ("serving N zones; RESULT at HH:MM:SS UTC"). Main
+ * thread. */
+void dnsd_server_result(dnsd_server *s, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+/* With systemd's WATCHDOG_USEC: WATCHDOG=1 from the main loop every
+ * half interval, sent only when every query worker's heartbeat moved
+ * since the last one. After dnsd_server_start_workers. 0 or -1. */
+int dnsd_server_watchdog_start(dnsd_server *s);
 
 /* Publishes db (the server takes ownership); the previous one is freed
  * once no worker can hold it. Main thread only. */
