@@ -937,6 +937,15 @@ static void cfg_print_git_poll(const struct cfg_directive *d,
 		cfg_print_number(d, c, out, secrets);
 }
 
+/* The rrl-* settings are written out only when rrl-rate is on: off, the
+ * default, they say nothing. */
+static void cfg_print_rrl(const struct cfg_directive *d, const dnsd_config *c,
+                          FILE *out, bool secrets)
+{
+	if (c->rrl_rate != 0)
+		cfg_print_number(d, c, out, secrets);
+}
+
 static void cfg_print_keys_file(const struct cfg_directive *d,
                                 const dnsd_config *c, FILE *out, bool secrets)
 {
@@ -1007,6 +1016,16 @@ static const struct cfg_directive cfg_table[] = {
         F(tcp_max_clients), RANGE(1, 65535, "a count")),
     ROW("tcp-max-queries", R_ALL, false, cfg_parse_number, cfg_print_number,
         F(tcp_max_queries), RANGE(1, 65535, "a count")),
+    ROW("rrl-rate", R_ALL, false, cfg_parse_number, cfg_print_rrl, F(rrl_rate),
+        RANGE(0, 1000000, "responses a second")),
+    ROW("rrl-slip", R_ALL, false, cfg_parse_number, cfg_print_rrl, F(rrl_slip),
+        RANGE(0, 100, "a count")),
+    ROW("rrl-ipv4-prefix", R_ALL, false, cfg_parse_number, cfg_print_rrl,
+        F(rrl_ipv4_prefix), RANGE(8, 32, "a prefix length")),
+    ROW("rrl-ipv6-prefix", R_ALL, false, cfg_parse_number, cfg_print_rrl,
+        F(rrl_ipv6_prefix), RANGE(16, 128, "a prefix length")),
+    ROW("rrl-table-size", R_ALL, false, cfg_parse_number, cfg_print_rrl,
+        F(rrl_table_size), RANGE(1024, 16777216, "a count of buckets")),
     ROW("zones-dir", R_PRI, false, cfg_parse_path, cfg_print_string,
         F(zones_dir)),
     ROW("git-remote", R_PRI, false, cfg_parse_git_remote, cfg_print_string,
@@ -1296,6 +1315,10 @@ static void cfg_defaults(dnsd_config *c)
 	c->ixfr_max_history = 100;
 	c->update_max_records = 1000000;
 	c->tcp_max_queries = 1000;
+	c->rrl_slip = 2;
+	c->rrl_ipv4_prefix = 24;
+	c->rrl_ipv6_prefix = 56;
+	c->rrl_table_size = 65536;
 	c->xfr_max_records = 10000000;
 	c->xfr_max_bytes = 2000000000;
 }
@@ -1493,9 +1516,15 @@ void dnsd_config_reload(dnsd_config *cur, dnsd_config *next)
 	    cur->edns_payload != next->edns_payload ||
 	    cur->tcp_idle_timeout != next->tcp_idle_timeout ||
 	    cur->tcp_max_clients != next->tcp_max_clients ||
-	    cur->tcp_max_queries != next->tcp_max_queries)
-		log_warnx("config: workers, edns-payload and the tcp-* limits "
-		          "take effect at the next restart");
+	    cur->tcp_max_queries != next->tcp_max_queries ||
+	    cur->rrl_rate != next->rrl_rate ||
+	    cur->rrl_slip != next->rrl_slip ||
+	    cur->rrl_ipv4_prefix != next->rrl_ipv4_prefix ||
+	    cur->rrl_ipv6_prefix != next->rrl_ipv6_prefix ||
+	    cur->rrl_table_size != next->rrl_table_size)
+		log_warnx("config: workers, edns-payload, the tcp-* limits "
+		          "and the rrl-* settings take effect at the next "
+		          "restart");
 
 	/* The rest moves over. Worker threads never read these fields. */
 	cur->log_level = next->log_level;
