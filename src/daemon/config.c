@@ -1026,6 +1026,11 @@ static const struct cfg_directive cfg_table[] = {
         F(rrl_ipv6_prefix), RANGE(16, 128, "a prefix length")),
     ROW("rrl-table-size", R_ALL, false, cfg_parse_number, cfg_print_rrl,
         F(rrl_table_size), RANGE(1024, 16777216, "a count of buckets")),
+    ROW("max-records-per-type", R_ALL, false, cfg_parse_number,
+        cfg_print_number, F(max_records_per_type),
+        RANGE(0, 65535, "a count of records")),
+    ROW("max-types-per-name", R_ALL, false, cfg_parse_number, cfg_print_number,
+        F(max_types_per_name), RANGE(0, 65535, "a count of types")),
     ROW("zones-dir", R_PRI, false, cfg_parse_path, cfg_print_string,
         F(zones_dir)),
     ROW("git-remote", R_PRI, false, cfg_parse_git_remote, cfg_print_string,
@@ -1316,6 +1321,8 @@ static void cfg_defaults(dnsd_config *c)
 	c->update_max_records = 1000000;
 	c->tcp_max_queries = 1000;
 	c->rrl_slip = 2;
+	c->max_records_per_type = 1000;
+	c->max_types_per_name = 100;
 	c->rrl_ipv4_prefix = 24;
 	c->rrl_ipv6_prefix = 56;
 	c->rrl_table_size = 65536;
@@ -1533,6 +1540,8 @@ void dnsd_config_reload(dnsd_config *cur, dnsd_config *next)
 	cur->transfers_max = next->transfers_max;
 	cur->ixfr_max_history = next->ixfr_max_history;
 	cur->update_max_records = next->update_max_records;
+	cur->max_records_per_type = next->max_records_per_type;
+	cur->max_types_per_name = next->max_types_per_name;
 	cur->xfr_max_records = next->xfr_max_records;
 	cur->xfr_max_bytes = next->xfr_max_bytes;
 	memcpy(cur->allow_transfer, next->allow_transfer,

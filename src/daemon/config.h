@@ -82,6 +82,10 @@ typedef struct dnsd_config {
 	unsigned ixfr_max_history; /* `ixfr-max-history N` serial steps, 100 */
 	unsigned update_max_records; /* a zone's size an UPDATE may grow it
 	                                to, 1000000 */
+	/* what data may hold, wherever it comes from (zone files,
+	 * transfers in, UPDATE): as BIND 9.18.28 after CVE-2024-1737 */
+	unsigned max_records_per_type; /* `max-records-per-type N`, 1000 */
+	unsigned max_types_per_name;   /* `max-types-per-name N`, 100 */
 	/* replication in: the limits of one incoming transfer */
 	unsigned xfr_max_records; /* `xfr-max-records N`, 10000000 */
 	unsigned xfr_max_bytes;   /* `xfr-max-bytes N` of messages, 2e9 */

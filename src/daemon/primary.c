@@ -140,6 +140,7 @@ struct primary_load {
 	struct primary_update *upd;
 	char *author;
 	dnsd_update_limits limits;
+	dnsd_zone_limits sizes; /* of every version loaded */
 	/* UPDATE replay: the remote moved while local commits waited to be
 	 * pushed; their UPDATEs, oldest first, go on the remote's commit
 	 * (l->commit) before l->upd, and the local branch moves from
@@ -497,6 +498,20 @@ static bool primary_zone_origin(struct primary_load *l, const char *file,
 	return false;
 }
 
+/* A version past max-records-per-type or max-types-per-name is not
+ * served (as one that fails the zone checks): DNSD_EZONE, reported. */
+static int primary_check_sizes(struct primary_load *l, const char *what,
+                               const char *path, dnsd_zone **z)
+{
+	char why[DNSD_NAME_TEXT_MAX + 96];
+	if (dnsd_zone_check_limits(*z, &l->sizes, why, sizeof why) == 0)
+		return 0;
+	primary_report(l, true, "%s: %s: %s", what, path, why);
+	dnsd_zone_unref(*z);
+	*z = NULL;
+	return DNSD_EZONE;
+}
+
 static void primary_load_zone(struct primary_load *l, gittree_src *src,
                               const char *path, const char *file, size_t len,
                               git_tree *tree)
@@ -543,6 +558,8 @@ static void primary_load_zone(struct primary_load *l, gittree_src *src,
 	dnsd_zf_opts o = primary_opts(l, src, origin, &pd);
 	int r = dnsd_zone_load(path, &o, &warnings, &z);
 	l->reading = NULL;
+	if (r == 0)
+		r = primary_check_sizes(l, what, path, &z);
 	if (r < 0) {
 		l->failed++;
 		if (r != DNSD_ESYNTAX && r != DNSD_EZONE)
@@ -1026,10 +1043,7 @@ static void primary_on_ixfr(dnsd_server *s, void *state, dnsd_deferred *d,
 
 #define PRIMARY_PUSH_LAG     1.0  /* s: a push goes before more UPDATEs */
 #define PRIMARY_UPDATE_QUOTA 1000 /* UPDATEs taken and not answered yet */
-#define PRIMARY_UPDATE_MAX_RRSET                                               \
-	1000                        /* records an UPDATE may grow an RRset to */
-#define PRIMARY_UPDATE_MAX_NAME 100 /* RRsets an UPDATE may grow a name to */
-#define PRIMARY_COMMIT_IDLE     0.25 /* s without UPDATEs: the journal commits */
+#define PRIMARY_COMMIT_IDLE  0.25 /* s without UPDATEs: the journal commits */
 #define PRIMARY_COMMIT_LAG                                                     \
 	10.0 /* s: the oldest journaled UPDATE is committed by then, however   \
 	        many more come */
@@ -2359,6 +2373,9 @@ static struct primary_load *primary_load_new(const dnsd_config *cfg, bool check)
 	if (cfg->zones_dir != NULL && (l->dir = strdup(cfg->zones_dir)) == NULL)
 		fatalx("out of memory");
 	l->check = check;
+	l->sizes =
+	    (dnsd_zone_limits){.max_rrset_records = cfg->max_records_per_type,
+	                       .max_name_rrsets = cfg->max_types_per_name};
 	/* copies: the config may be replaced while a job runs */
 	l->cfg_keys = calloc(cfg->nkeys + 1, sizeof(*l->cfg_keys));
 	l->cfg_key_files =
@@ -2819,8 +2836,8 @@ static struct primary_load *primary_job_new(struct primary *p, bool pull,
 		l->max_history = p->s->cfg->ixfr_max_history;
 		l->limits = (dnsd_update_limits){
 		    .max_zone_records = p->s->cfg->update_max_records,
-		    .max_rrset_records = PRIMARY_UPDATE_MAX_RRSET,
-		    .max_name_rrsets = PRIMARY_UPDATE_MAX_NAME};
+		    .max_rrset_records = p->s->cfg->max_records_per_type,
+		    .max_name_rrsets = p->s->cfg->max_types_per_name};
 		/* a copy of the file list: the served one stays with p */
 		for (size_t i = 0; i < p->files.n; i++) {
 			struct primary_file *f =
