@@ -1057,6 +1057,8 @@ static const struct cfg_directive cfg_table[] = {
         cfg_print_also_notify),
     ROW("transfers-max", R_PRI | R_SEC, false, cfg_parse_number,
         cfg_print_number, F(transfers_max), RANGE(1, 1000, "a count")),
+    ROW("transfers-max-per-peer", R_PRI | R_SEC, false, cfg_parse_number,
+        cfg_print_number, F(transfers_max_per_peer), RANGE(0, 1000, "a count")),
     ROW("ixfr-max-history", R_PRI, false, cfg_parse_number, cfg_print_number,
         F(ixfr_max_history), RANGE(0, 100000, "a count of serial steps")),
     ROW("update-max-records", R_PRI, false, cfg_parse_number, cfg_print_number,
@@ -1538,6 +1540,7 @@ void dnsd_config_reload(dnsd_config *cur, dnsd_config *next)
 	cur->notify_port = next->notify_port;
 	cur->git_poll = next->git_poll;
 	cur->transfers_max = next->transfers_max;
+	cur->transfers_max_per_peer = next->transfers_max_per_peer;
 	cur->ixfr_max_history = next->ixfr_max_history;
 	cur->update_max_records = next->update_max_records;
 	cur->max_records_per_type = next->max_records_per_type;

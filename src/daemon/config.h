@@ -78,7 +78,9 @@ typedef struct dnsd_config {
 	unsigned nallow_transfer;
 	dnsd_listen_addr also_notify[DNSD_CONFIG_MAX_NOTIFY]; /* port: 53 */
 	unsigned nalso_notify;
-	unsigned transfers_max;    /* `transfers-max N`, 10 */
+	unsigned transfers_max;          /* `transfers-max N`, 10 */
+	unsigned transfers_max_per_peer; /* to one address, 0: no limit of
+	                                    its own (default) */
 	unsigned ixfr_max_history; /* `ixfr-max-history N` serial steps, 100 */
 	unsigned update_max_records; /* a zone's size an UPDATE may grow it
 	                                to, 1000000 */

@@ -10,7 +10,12 @@
 #   REFUSED and logged; nothing of it is served;
 # - B transfers the zone while it fits; an UPDATE on A that makes an
 #   RRset too large for B: B's transfer fails, logged, and B keeps
-#   serving the version it had.
+#   serving the version it had;
+# - transfers-max-per-peer 1 on a zones-dir primary C (127.0.0.1:16745):
+#   while a reader that reads nothing holds a transfer (of 200000 names), a second one
+#   from the same address is REFUSED (logged), one from another address
+#   (127.0.0.2) is served; once the first is gone, the address may
+#   transfer again.
 set -u
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -18,6 +23,8 @@ need dig nsupdate git
 KEYGEN=$DNSD_BUILD/src/tools/dnsd-keygen
 A_PORT=16743
 B_PORT=16744
+C_PORT=16745
+CMP=$DNSD_SRC/tests/system/xfr_compare.py
 export GIT_CONFIG_NOSYSTEM=1 GIT_CONFIG_GLOBAL=/dev/null HOME=$tmp
 export GIT_AUTHOR_NAME=t GIT_AUTHOR_EMAIL=t@example.org
 export GIT_COMMITTER_NAME=t GIT_COMMITTER_EMAIL=t@example.org
@@ -173,5 +180,44 @@ check "B keeps the 3 A at www" \
 	[ "$(ask 127.0.0.2 $B_PORT www.example.org A | wc -l)" -eq 3 ]
 grep -E 'past|IXFR in|AXFR in' "$tmp/b.log" | sed 's/^/# B: /'
 check "A still runs" kill -0 "$apid"
+
+# ---- transfers out per peer ----
+mkdir -p "$tmp/czones" "$tmp/c"
+{
+	printf '$ORIGIN big.test.\n$TTL 60\n@ SOA ns1 hostmaster 1 60 60 600 60\n'
+	printf '@ NS ns1\nns1 A 192.0.2.53\n'
+	# big enough (about 6 MB of messages) to outlast the socket buffers
+	seq 200000 | awk '{ printf "h%d A 10.%d.%d.%d\n", $1, $1 / 65536 % 256, $1 / 256 % 256, $1 % 256 }'
+} >"$tmp/czones/big.test"
+cat >"$tmp/c.conf" <<EOF
+role primary
+listen 127.0.0.1:$C_PORT
+listen 127.0.0.2:$C_PORT
+workdir $tmp/c
+zones-dir $tmp/czones
+allow-transfer 127.0.0.0/8
+transfers-max-per-peer 1
+tcp-idle-timeout 3
+EOF
+dnsd_start "$tmp/c.conf" "$tmp/c.log"
+check "C serves big.test" wait_answer $C_PORT 10.0.0.1 h1.big.test A
+"$PY" "$CMP" stall big.test - $C_PORT 6 >"$tmp/stall" 2>&1 &
+pids+=($!)
+check "a stalled reader is transferring" wait_log "$tmp/c.log" \
+	'AXFR out zone big.test to 127.0.0.1#[0-9]*: AXFR' 1
+"$PY" "$CMP" rcode big.test - $C_PORT >"$tmp/rc" 2>&1
+check "a second transfer to 127.0.0.1: REFUSED ($(cat "$tmp/rc"))" \
+	grep -qx REFUSED "$tmp/rc"
+check "logged with transfers-max-per-peer" has "$tmp/c.log" \
+	'to 127.0.0.1#[0-9]*: 1 transfers running to this address (transfers-max-per-peer), REFUSED'
+dig -b 127.0.0.2 -p $C_PORT @127.0.0.2 big.test AXFR +tries=1 +time=5 \
+	>"$tmp/dig2" 2>&1
+check "a transfer to 127.0.0.2 meanwhile: the whole zone" \
+	grep -q 'XFR size: 200004 records' "$tmp/dig2"
+check "the stalled transfer ends (cut off)" wait_log "$tmp/c.log" \
+	'AXFR out zone big.test to 127.0.0.1#.*cut short' 1
+dig -p $C_PORT @127.0.0.1 big.test AXFR +tries=1 +time=5 >"$tmp/dig1" 2>&1
+check "then 127.0.0.1 may transfer again" \
+	grep -q 'XFR size: 200004 records' "$tmp/dig1"
 
 finish
