@@ -88,10 +88,11 @@ dnsd_rrl_action dnsd_rrl_account(dnsd_rrl *t, const struct sockaddr *peer,
 size_t dnsd_rrl_response(dnsd_rrl *t, const struct sockaddr *peer,
                          uint8_t *resp, size_t len, uint64_t now_ms);
 
-/* The key of response resp[0..len), its name copied to name (which must
- * hold DNSD_NAME_MAX octets); *question_end receives the offset just
- * past the question. false when the response is not one to limit (not
- * a QUERY response, unreadable). */
+/* The key of response resp[0..len): k->name points into resp (the
+ * question's name) or to name (which must hold DNSD_NAME_MAX octets: the
+ * owner of the first authority record, uncompressed); *question_end
+ * receives the offset just past the question. false when the response is not
+ * one to limit (not a QUERY response, unreadable). */
 bool dnsd_rrl_classify(const uint8_t *resp, size_t len, dnsd_rrl_key *k,
                        uint8_t *name, size_t *question_end);
 

@@ -1,4 +1,5 @@
 /* Response rate limiting: a fixed table of token buckets (rrl.h). */
+#include <arpa/inet.h>
 #include <dnsd/err.h>
 #include <dnsd/msg.h>
 #include <dnsd/name.h>
@@ -65,63 +66,86 @@ static uint64_t rrl_mix(uint64_t h, uint64_t v)
 	return h ^ (h >> 29);
 }
 
-static uint64_t rrl_mix_bytes(uint64_t h, const uint8_t *p, size_t n,
-                              bool lower)
+/* Eight octets with the letters A-Z made lower-case, all at once: for
+ * an octet b below 0x80, b + 0x3f reaches 0x80 from 'A' on and b + 0x25
+ * from past 'Z' on, so their difference in the top bit marks the
+ * capitals; octets from 0x80 on (binary labels) are left alone. */
+static uint64_t rrl_lower8(uint64_t x)
 {
-	uint64_t word = 0;
-	unsigned k = 0;
-	for (size_t i = 0; i < n; i++) {
-		uint8_t c = p[i];
-		/* a length octet is < 64, never a letter */
-		if (lower && c >= 'A' && c <= 'Z')
-			c = (uint8_t)(c + ('a' - 'A'));
-		word = (word << 8) | c;
-		if (++k == 8) {
-			h = rrl_mix(h, word);
-			word = 0;
-			k = 0;
-		}
-	}
-	return rrl_mix(h, (word << 8) | k);
+	const uint64_t ones = 0x0101010101010101ULL;
+	uint64_t h = x & (0x7f * ones);
+	uint64_t upper =
+	    (h + 0x3f * ones) & ~(h + 0x25 * ones) & ~x & (0x80 * ones);
+	return x | (upper >> 2);
 }
 
-/* The client's prefix: family and the address with the bits past the
- * prefix cleared. false for another family. */
-static bool rrl_prefix(const dnsd_rrl *t, const struct sockaddr *sa,
-                       uint8_t addr[16], size_t *len)
+/* A name's octets, eight at a time (a length octet is below 64, never
+ * a letter, so lowering the whole name is safe). */
+static uint64_t rrl_mix_name(uint64_t h, const uint8_t *p, size_t n)
 {
+	size_t i = 0;
+	for (; i + 8 <= n; i += 8) {
+		uint64_t w;
+		memcpy(&w, p + i, 8);
+		h = rrl_mix(h, rrl_lower8(w));
+	}
+	uint64_t w = 0;
+	memcpy(&w, p + i, n - i);
+	return rrl_mix(h, rrl_lower8(w) ^ n);
+}
+
+/* The client's prefix, mixed into h: the family and the address with
+ * the bits past the prefix cleared, as two words. false for another
+ * family. */
+static bool rrl_mix_prefix(const dnsd_rrl *t, const struct sockaddr *sa,
+                           uint64_t *h)
+{
+	uint64_t hi, lo;
 	unsigned bits;
 	if (sa->sa_family == AF_INET) {
 		const struct sockaddr_in *s4 = (const struct sockaddr_in *)sa;
-		memcpy(addr, &s4->sin_addr, 4);
-		*len = 4;
+		uint32_t a;
+		memcpy(&a, &s4->sin_addr, 4);
+		hi = ntohl(a);
+		lo = 0;
 		bits = t->o.ipv4_prefix;
+		hi = bits == 0 ? 0 : hi & (0xffffffffULL << (32 - bits));
+		hi |= 4ULL << 32;
 	} else if (sa->sa_family == AF_INET6) {
 		const struct sockaddr_in6 *s6 = (const struct sockaddr_in6 *)sa;
-		memcpy(addr, &s6->sin6_addr, 16);
-		*len = 16;
+		const uint8_t *b = s6->sin6_addr.s6_addr;
+		hi = lo = 0;
+		for (unsigned i = 0; i < 8; i++) {
+			hi = (hi << 8) | b[i];
+			lo = (lo << 8) | b[8 + i];
+		}
 		bits = t->o.ipv6_prefix;
+		if (bits <= 64) {
+			lo = 0;
+			hi = bits == 0 ? 0 : hi & (~0ULL << (64 - bits));
+		} else if (bits < 128) {
+			lo &= ~0ULL << (128 - bits);
+		}
+		lo ^= 6; /* the family: never equal to an IPv4 key */
 	} else {
 		return false;
 	}
-	for (size_t i = 0; i < *len; i++) {
-		unsigned keep = bits >= 8 * (i + 1) ? 8
-		                : bits > 8 * i      ? bits - 8 * (unsigned)i
-		                                    : 0;
-		addr[i] &= (uint8_t)(0xff00u >> keep);
-	}
+	*h = rrl_mix(rrl_mix(*h, hi), lo);
 	return true;
 }
 
-static uint64_t rrl_key(const dnsd_rrl *t, const uint8_t *addr, size_t alen,
-                        const dnsd_rrl_key *k)
+/* The key of k from the client at sa: a seeded hash, never 0 (the
+ * mark of an unused bucket). false for a family without a prefix. */
+static bool rrl_key(const dnsd_rrl *t, const struct sockaddr *sa,
+                    const dnsd_rrl_key *k, uint64_t *key)
 {
-	uint64_t h = rrl_mix(t->o.seed, ((uint64_t)alen << 40) |
-	                                    ((uint64_t)k->cls << 16) | k->type);
-	h = rrl_mix_bytes(h, addr, alen, false);
+	uint64_t h = rrl_mix(t->o.seed, ((uint64_t)k->cls << 16) | k->type);
+	if (!rrl_mix_prefix(t, sa, &h))
+		return false;
 	if (k->name != NULL)
-		h = rrl_mix_bytes(h, k->name, dnsd_name_len(k->name), true);
-	return h | 1; /* never 0, the mark of an unused bucket */
+		h = rrl_mix_name(h, k->name, dnsd_name_len(k->name));
+	*key = h | 1;
+	return true;
 }
 
 /* ---- the buckets ------------------------------------------------------ */
@@ -172,13 +196,12 @@ static dnsd_rrl_action rrl_limited(dnsd_rrl *t, struct rrl_bucket *b)
 dnsd_rrl_action dnsd_rrl_account(dnsd_rrl *t, const struct sockaddr *peer,
                                  const dnsd_rrl_key *k, uint64_t now_ms)
 {
-	uint8_t addr[16];
-	size_t alen;
-	if (!rrl_prefix(t, peer, addr, &alen)) {
+	uint64_t key;
+	if (!rrl_key(t, peer, k, &key)) {
 		t->st.passed++;
 		return DNSD_RRL_PASS;
 	}
-	struct rrl_bucket *b = rrl_find(t, rrl_key(t, addr, alen, k), now_ms);
+	struct rrl_bucket *b = rrl_find(t, key, now_ms);
 	rrl_refill(t, b, now_ms);
 	if (b->tokens < RRL_MILLI)
 		return rrl_limited(t, b);
@@ -201,6 +224,27 @@ static void rrl_skip_rrs(dnsd_wire *w, unsigned n)
 	}
 }
 
+/* The question's name, in place: the first name of a message has
+ * nothing before it to point to, so it is a plain label sequence;
+ * NULL when it is not one. Walking its labels costs far less than
+ * copying it octet by octet. */
+static const uint8_t *rrl_qname(dnsd_wire *w)
+{
+	dnsd_wire peek = *w;
+	size_t n = 0;
+	for (;;) {
+		uint8_t l = dnsd_wire_u8(&peek);
+		n++;
+		if (l == 0 || peek.err != 0)
+			break;
+		if (l > 63 || n + l >= DNSD_NAME_MAX)
+			return NULL;
+		dnsd_wire_skip(&peek, l);
+		n += l;
+	}
+	return peek.err != 0 ? NULL : dnsd_wire_take(w, n);
+}
+
 bool dnsd_rrl_classify(const uint8_t *resp, size_t len, dnsd_rrl_key *k,
                        uint8_t *name, size_t *question_end)
 {
@@ -212,8 +256,9 @@ bool dnsd_rrl_classify(const uint8_t *resp, size_t len, dnsd_rrl_key *k,
 	dnsd_wire_init_read(&w, resp, len);
 	dnsd_wire_skip(&w, DNSD_HDR_LEN);
 	uint16_t qtype = 0;
+	const uint8_t *qname = NULL;
 	if (h.qdcount > 0) {
-		if (dnsd_name_from_wire(&w, name) < 0)
+		if ((qname = rrl_qname(&w)) == NULL)
 			return false;
 		qtype = dnsd_wire_u16(&w);
 		dnsd_wire_skip(&w, 2);
@@ -229,11 +274,11 @@ bool dnsd_rrl_classify(const uint8_t *resp, size_t len, dnsd_rrl_key *k,
 		return true;
 	if (rcode == DNSD_RCODE_NOERROR && h.ancount > 0) {
 		*k = (dnsd_rrl_key){
-		    .cls = DNSD_RRL_ANSWER, .name = name, .type = qtype};
+		    .cls = DNSD_RRL_ANSWER, .name = qname, .type = qtype};
 		return true;
 	}
 	if (rcode == DNSD_RCODE_NOERROR && (h.flags & DNSD_FLAG_AA)) {
-		*k = (dnsd_rrl_key){.cls = DNSD_RRL_NODATA, .name = name};
+		*k = (dnsd_rrl_key){.cls = DNSD_RRL_NODATA, .name = qname};
 		return true;
 	}
 	/* NXDOMAIN and referrals: the owner of the first authority record
@@ -241,12 +286,11 @@ bool dnsd_rrl_classify(const uint8_t *resp, size_t len, dnsd_rrl_key *k,
 	k->cls = rcode == DNSD_RCODE_NXDOMAIN ? DNSD_RRL_NXDOMAIN
 	                                      : DNSD_RRL_REFERRAL;
 	k->type = 0;
-	k->name = name;
+	k->name = qname;
 	if (h.nscount > 0) {
-		uint8_t owner[DNSD_NAME_MAX];
 		rrl_skip_rrs(&w, h.ancount);
-		if (dnsd_name_from_wire(&w, owner) > 0 && w.err == 0)
-			memcpy(name, owner, dnsd_name_len(owner));
+		if (dnsd_name_from_wire(&w, name) > 0 && w.err == 0)
+			k->name = name;
 	}
 	return true;
 }

@@ -164,6 +164,41 @@ static void test_keys(void)
 	dnsd_rrl_free(t);
 }
 
+/* Letter case folds in names of any length (8 octets at a time), and
+ * only letters fold: '@' and '`', '[' and '{', 0xc1 and 0xe1 differ. */
+static void test_case(void)
+{
+	static const uint8_t lo[] = "\x0c"
+	                            "abcdefghijkl"
+	                            "\x0e"
+	                            "mnopqrstuvwxyz",
+	                     up[] = "\x0c"
+	                            "ABCDEFGHIJKL"
+	                            "\x0e"
+	                            "MNOPQRSTUVWXYZ",
+	                     at[] = "\x0a"
+	                            "x@[\xc1zzzzzz",
+	                     bq[] = "\x0a"
+	                            "x`{\xc1zzzzzz",
+	                     hi[] = "\x0a"
+	                            "x@[\xe1zzzzzz",
+	                     cap[] = "\x0a"
+	                             "X@[\xc1ZZZZZZ";
+	dnsd_rrl *t = table(1, 0, 4096);
+	struct sockaddr_storage a = v4("192.0.2.1");
+	const struct sockaddr *sa = (const struct sockaddr *)&a;
+	dnsd_rrl_key klo = answer(lo, 1), kup = answer(up, 1),
+	             kat = answer(at, 1), kbq = answer(bq, 1),
+	             khi = answer(hi, 1), kcap = answer(cap, 1);
+	CHECK_INT(dnsd_rrl_account(t, sa, &klo, 0), DNSD_RRL_PASS);
+	CHECK_INT(dnsd_rrl_account(t, sa, &kup, 0), DNSD_RRL_DROP);
+	CHECK_INT(dnsd_rrl_account(t, sa, &kat, 0), DNSD_RRL_PASS);
+	CHECK_INT(dnsd_rrl_account(t, sa, &kcap, 0), DNSD_RRL_DROP);
+	CHECK_INT(dnsd_rrl_account(t, sa, &kbq, 0), DNSD_RRL_PASS);
+	CHECK_INT(dnsd_rrl_account(t, sa, &khi, 0), DNSD_RRL_PASS);
+	dnsd_rrl_free(t);
+}
+
 /* A table of 4 buckets: a fifth key evicts the one used least recently,
  * which starts full again when it comes back; busy keys stay. */
 static void test_eviction(void)
@@ -344,6 +379,7 @@ int main(void)
 	test_rate_and_refill();
 	test_slip();
 	test_keys();
+	test_case();
 	test_eviction();
 	test_classify();
 	test_response();
