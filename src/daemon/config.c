@@ -1063,6 +1063,8 @@ static const struct cfg_directive cfg_table[] = {
         F(ixfr_max_history), RANGE(0, 100000, "a count of serial steps")),
     ROW("update-max-records", R_PRI, false, cfg_parse_number, cfg_print_number,
         F(update_max_records), RANGE(1, 100000000, "a count of records")),
+    ROW("update-max-pending", R_PRI, false, cfg_parse_number, cfg_print_number,
+        F(update_max_pending), RANGE(1, 100000, "a count of UPDATEs")),
     ROW("primary", R_SEC | R_LE, false, cfg_parse_primary, cfg_print_primary),
     ROW("xfr-max-records", R_SEC | R_LE, false, cfg_parse_number,
         cfg_print_number, F(xfr_max_records),
@@ -1321,6 +1323,7 @@ static void cfg_defaults(dnsd_config *c)
 	c->transfers_max = 10;
 	c->ixfr_max_history = 100;
 	c->update_max_records = 1000000;
+	c->update_max_pending = 1000;
 	c->tcp_max_queries = 1000;
 	c->rrl_slip = 2;
 	c->max_records_per_type = 1000;
@@ -1543,6 +1546,7 @@ void dnsd_config_reload(dnsd_config *cur, dnsd_config *next)
 	cur->transfers_max_per_peer = next->transfers_max_per_peer;
 	cur->ixfr_max_history = next->ixfr_max_history;
 	cur->update_max_records = next->update_max_records;
+	cur->update_max_pending = next->update_max_pending;
 	cur->max_records_per_type = next->max_records_per_type;
 	cur->max_types_per_name = next->max_types_per_name;
 	cur->xfr_max_records = next->xfr_max_records;

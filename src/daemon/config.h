@@ -84,6 +84,8 @@ typedef struct dnsd_config {
 	unsigned ixfr_max_history; /* `ixfr-max-history N` serial steps, 100 */
 	unsigned update_max_records; /* a zone's size an UPDATE may grow it
 	                                to, 1000000 */
+	unsigned update_max_pending; /* UPDATEs taken and not answered yet,
+	                                1000 */
 	/* what data may hold, wherever it comes from (zone files,
 	 * transfers in, UPDATE): as BIND 9.18.28 after CVE-2024-1737 */
 	unsigned max_records_per_type; /* `max-records-per-type N`, 1000 */

@@ -1041,9 +1041,8 @@ static void primary_on_ixfr(dnsd_server *s, void *state, dnsd_deferred *d,
 
 /* ---- UPDATE ----------------------------------------------------------- */
 
-#define PRIMARY_PUSH_LAG     1.0  /* s: a push goes before more UPDATEs */
-#define PRIMARY_UPDATE_QUOTA 1000 /* UPDATEs taken and not answered yet */
-#define PRIMARY_COMMIT_IDLE  0.25 /* s without UPDATEs: the journal commits */
+#define PRIMARY_PUSH_LAG    1.0  /* s: a push goes before more UPDATEs */
+#define PRIMARY_COMMIT_IDLE 0.25 /* s without UPDATEs: the journal commits */
 #define PRIMARY_COMMIT_LAG                                                     \
 	10.0 /* s: the oldest journaled UPDATE is committed by then, however   \
 	        many more come */
@@ -2242,6 +2241,9 @@ static size_t primary_update(dnsd_server *s, void *state, dnsd_request *r,
 	if (r->tsig != NULL)
 		log_name(r->tsig->key.name, key, sizeof(key));
 	const dnsd_zone *z = r->db ? dnsd_zonedb_find(r->db, r->q.qname) : NULL;
+	pthread_rwlock_rdlock(&s->cfg_lock);
+	unsigned quota = s->cfg->update_max_pending;
+	pthread_rwlock_unlock(&s->cfg_lock);
 	if (r->q.hdr.qdcount != 1 || r->q.qtype != DNSD_TYPE_SOA) {
 		rcode = DNSD_RCODE_FORMERR;
 		why = "the zone section is not one SOA";
@@ -2259,11 +2261,11 @@ static size_t primary_update(dnsd_server *s, void *state, dnsd_request *r,
 	} else if (p->g == NULL) {
 		rcode = DNSD_RCODE_REFUSED;
 		why = "zones-dir is read-only";
-	} else if (atomic_fetch_add(&p->upd_pending, 1) >=
-	           PRIMARY_UPDATE_QUOTA) {
+	} else if (atomic_fetch_add(&p->upd_pending, 1) >= quota) {
 		atomic_fetch_sub(&p->upd_pending, 1);
 		rcode = DNSD_RCODE_REFUSED;
-		why = "too many updates waiting for their commit";
+		why = "too many updates waiting for their commit "
+		      "(update-max-pending)";
 	}
 	if (rcode != DNSD_RCODE_NOERROR) {
 		log_warnx("UPDATE zone %s from %s%s%s: %s, %s", zone, peer,

@@ -11,6 +11,8 @@
 # - B transfers the zone while it fits; an UPDATE on A that makes an
 #   RRset too large for B: B's transfer fails, logged, and B keeps
 #   serving the version it had;
+# - update-max-pending 2: a burst of UPDATEs sent at once, those past
+#   two waiting for their commit REFUSED (logged), every one answered;
 # - transfers-max-per-peer 1 on a zones-dir primary C (127.0.0.1:16745):
 #   while a reader that reads nothing holds a transfer (of 200000 names), a second one
 #   from the same address is REFUSED (logged), one from another address
@@ -180,6 +182,24 @@ check "B keeps the 3 A at www" \
 	[ "$(ask 127.0.0.2 $B_PORT www.example.org A | wc -l)" -eq 3 ]
 grep -E 'past|IXFR in|AXFR in' "$tmp/b.log" | sed 's/^/# B: /'
 check "A still runs" kill -0 "$apid"
+
+# ---- UPDATEs waiting for their commit ----
+# update-max-pending 2 (SIGHUP): of a burst of 30 UPDATEs sent at once,
+# some wait for their commit and the ones past 2 are REFUSED at once.
+echo "update-max-pending 2" >>"$tmp/a.conf"
+kill -HUP "$apid"
+check "A reloaded" wait_log "$tmp/a.log" 'SIGHUP' 1
+sleep 1
+"$PY" "$DNSD_SRC/tests/system/update_burst.py" 127.0.0.1 $A_PORT \
+	example.org u._update.example.org "$(secret "$tmp/u.dnskey")" 30 \
+	>"$tmp/burst" 2>&1
+sed 's/^/# burst: /' "$tmp/burst"
+check "a burst of 30: some taken (NOERROR)" grep -q 'NOERROR=[1-9]' "$tmp/burst"
+check "a burst of 30: the ones past update-max-pending 2 REFUSED" \
+	grep -q 'REFUSED=[1-9]' "$tmp/burst"
+check "every UPDATE answered" grep -q 'lost=0' "$tmp/burst"
+check "the refusal names update-max-pending" has "$tmp/a.log" \
+	'too many updates waiting for their commit (update-max-pending), REFUSED'
 
 # ---- transfers out per peer ----
 mkdir -p "$tmp/czones" "$tmp/c"
