@@ -16,10 +16,13 @@
  *
  * Each bucket is a token bucket holding at most one second of tokens
  * (`rate`), refilled at `rate` a second. A table is a fixed array of
- * buckets allocated once (dnsd_rrl_new); looking up a key probes
- * DNSD_RRL_PROBE slots and, when none holds the key, takes the one used
- * least recently (a full bucket for the new key). Keys are a seeded
- * 64-bit hash, so a client cannot aim collisions without the seed.
+ * buckets allocated once (dnsd_rrl_new), 16 octets each; looking up a
+ * key probes the DNSD_RRL_PROBE buckets of one cache line and, when none
+ * holds the key, takes the one used least recently (a full bucket for
+ * the new key). Keys are a seeded 64-bit hash (the index from its lower
+ * bits, a 32-bit tag kept from the upper half), so a client cannot aim
+ * collisions without the seed; two keys that share a line and a tag
+ * share a bucket.
  *
  * A table belongs to one thread: no locks, no atomics, no allocation
  * after dnsd_rrl_new. Time comes in from the caller (milliseconds of a
@@ -32,10 +35,12 @@
 #include <stdint.h>
 #include <sys/socket.h>
 
-#define DNSD_RRL_PROBE 4 /* slots looked at for one key */
+#define DNSD_RRL_PROBE    4       /* buckets looked at for one key */
+#define DNSD_RRL_RATE_MAX 1000000 /* responses a second, at most */
 
 typedef struct dnsd_rrl_opts {
-	unsigned rate;        /* responses a second per bucket, > 0 */
+	unsigned rate;        /* responses a second per bucket,
+	                         1..DNSD_RRL_RATE_MAX */
 	unsigned slip;        /* 0: drop all; 1: truncate all; N: every Nth */
 	unsigned ipv4_prefix; /* bits of the client address kept, 0..32 */
 	unsigned ipv6_prefix; /* 0..128 */
@@ -70,8 +75,8 @@ typedef struct dnsd_rrl_stats {
 
 typedef struct dnsd_rrl dnsd_rrl;
 
-/* A table for o (copied). DNSD_EINVAL for a rate of 0 or a prefix out of
- * range, DNSD_ENOMEM. */
+/* A table for o (copied). DNSD_EINVAL for a rate out of range or a
+ * prefix out of range, DNSD_ENOMEM. */
 int dnsd_rrl_new(const dnsd_rrl_opts *o, dnsd_rrl **out);
 void dnsd_rrl_free(dnsd_rrl *t);
 

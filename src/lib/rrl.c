@@ -13,36 +13,41 @@
  * `rate` a second is exact per millisecond: rate per ms. */
 #define RRL_MILLI 1000
 
+/* 16 octets, so that the DNSD_RRL_PROBE buckets a key may use are one
+ * cache line: a lookup in a table larger than the cache misses once. */
 struct rrl_bucket {
-	uint64_t key;     /* 0: never used */
-	uint64_t stamp;   /* ms of the last refill */
-	int64_t tokens;   /* thousandths of a response */
+	uint32_t tag;     /* the key's upper half, odd; 0: never used */
+	uint32_t stamp;   /* ms of the last refill, modulo 2^32 */
+	int32_t tokens;   /* thousandths of a response */
 	uint32_t limited; /* responses limited since the bucket last passed */
 };
 
 struct dnsd_rrl {
 	dnsd_rrl_opts o;
 	size_t mask;
-	int64_t cap; /* tokens of a full bucket */
+	int32_t cap; /* tokens of a full bucket: at most 10^9 */
 	dnsd_rrl_stats st;
 	struct rrl_bucket *b;
 };
 
 int dnsd_rrl_new(const dnsd_rrl_opts *o, dnsd_rrl **out)
 {
-	if (o->rate == 0 || o->ipv4_prefix > 32 || o->ipv6_prefix > 128)
+	if (o->rate == 0 || o->rate > DNSD_RRL_RATE_MAX ||
+	    o->ipv4_prefix > 32 || o->ipv6_prefix > 128)
 		return DNSD_EINVAL;
 	size_t n = DNSD_RRL_PROBE;
 	while (n < o->table_size && n < ((size_t)1 << 30))
 		n <<= 1;
 	dnsd_rrl *t = calloc(1, sizeof(*t));
-	if (t == NULL || (t->b = calloc(n, sizeof(*t->b))) == NULL) {
+	if (t == NULL ||
+	    (t->b = aligned_alloc(64, n * sizeof(*t->b))) == NULL) {
 		free(t);
 		return DNSD_ENOMEM;
 	}
+	memset(t->b, 0, n * sizeof(*t->b));
 	t->o = *o;
 	t->mask = n - 1;
-	t->cap = (int64_t)o->rate * RRL_MILLI;
+	t->cap = (int32_t)(o->rate * RRL_MILLI);
 	*out = t;
 	return 0;
 }
@@ -134,8 +139,8 @@ static bool rrl_mix_prefix(const dnsd_rrl *t, const struct sockaddr *sa,
 	return true;
 }
 
-/* The key of k from the client at sa: a seeded hash, never 0 (the
- * mark of an unused bucket). false for a family without a prefix. */
+/* The key of k from the client at sa: a seeded hash. false for a
+ * family without a prefix. */
 static bool rrl_key(const dnsd_rrl *t, const struct sockaddr *sa,
                     const dnsd_rrl_key *k, uint64_t *key)
 {
@@ -144,42 +149,51 @@ static bool rrl_key(const dnsd_rrl *t, const struct sockaddr *sa,
 		return false;
 	if (k->name != NULL)
 		h = rrl_mix_name(h, k->name, dnsd_name_len(k->name));
-	*key = h | 1;
+	*key = h;
 	return true;
 }
 
 /* ---- the buckets ------------------------------------------------------ */
 
-static struct rrl_bucket *rrl_find(dnsd_rrl *t, uint64_t key, uint64_t now)
+/* The bucket of key: one of the DNSD_RRL_PROBE of its line holding its
+ * tag, or else the one used least recently, made full for it. Times
+ * are milliseconds modulo 2^32: ages compare as unsigned differences. */
+static struct rrl_bucket *rrl_find(dnsd_rrl *t, uint64_t key, uint32_t now)
 {
-	size_t i = (size_t)(key >> 17) & t->mask;
-	struct rrl_bucket *oldest = NULL;
+	struct rrl_bucket *line =
+	    &t->b[(size_t)key & t->mask & ~(size_t)(DNSD_RRL_PROBE - 1)];
+	uint32_t tag = (uint32_t)(key >> 32) | 1;
+	struct rrl_bucket *oldest = line;
 	for (unsigned p = 0; p < DNSD_RRL_PROBE; p++) {
-		struct rrl_bucket *b = &t->b[(i + p) & t->mask];
-		if (b->key == key)
+		struct rrl_bucket *b = &line[p];
+		if (b->tag == tag)
 			return b;
-		if (oldest == NULL || b->stamp < oldest->stamp)
+		if (b->tag == 0 || (uint32_t)(now - b->stamp) >
+		                       (uint32_t)(now - oldest->stamp))
 			oldest = b;
+		if (b->tag == 0)
+			break;
 	}
 	*oldest =
-	    (struct rrl_bucket){.key = key, .stamp = now, .tokens = t->cap};
+	    (struct rrl_bucket){.tag = tag, .stamp = now, .tokens = t->cap};
 	return oldest;
 }
 
-static void rrl_refill(const dnsd_rrl *t, struct rrl_bucket *b, uint64_t now)
+static void rrl_refill(const dnsd_rrl *t, struct rrl_bucket *b, uint32_t now)
 {
-	if (now <= b->stamp)
-		return; /* the same millisecond, or a clock that went back */
-	uint64_t dt = now - b->stamp;
+	uint32_t dt = now - b->stamp;
+	/* the same millisecond, or a clock that went back (a difference
+	 * past 2^31 ms, 24 days) */
+	if (dt == 0 || dt >= 0x80000000u)
+		return;
 	b->stamp = now;
 	/* a full second refills any bucket: no overflow for long gaps */
 	if (dt >= 1000) {
 		b->tokens = t->cap;
 		return;
 	}
-	b->tokens += (int64_t)dt * t->o.rate;
-	if (b->tokens > t->cap)
-		b->tokens = t->cap;
+	int64_t tokens = (int64_t)b->tokens + (int64_t)dt * t->o.rate;
+	b->tokens = tokens > t->cap ? t->cap : (int32_t)tokens;
 }
 
 static dnsd_rrl_action rrl_limited(dnsd_rrl *t, struct rrl_bucket *b)
@@ -201,8 +215,8 @@ dnsd_rrl_action dnsd_rrl_account(dnsd_rrl *t, const struct sockaddr *peer,
 		t->st.passed++;
 		return DNSD_RRL_PASS;
 	}
-	struct rrl_bucket *b = rrl_find(t, key, now_ms);
-	rrl_refill(t, b, now_ms);
+	struct rrl_bucket *b = rrl_find(t, key, (uint32_t)now_ms);
+	rrl_refill(t, b, (uint32_t)now_ms);
 	if (b->tokens < RRL_MILLI)
 		return rrl_limited(t, b);
 	b->tokens -= RRL_MILLI;
