@@ -107,8 +107,7 @@ struct dnsd_net_worker {
 	struct sockaddr_storage peer[DNSD_NET_UDP_BATCH];
 	union udp_ctl rctl[DNSD_NET_UDP_BATCH], sctl[DNSD_NET_UDP_BATCH];
 	dnsd_zone_prefetch prefetch[DNSD_NET_UDP_BATCH]; /* per request */
-	dnsd_rrl *rrl;    /* rrl-rate, or NULL (ratelimit.h) */
-	uint64_t rrl_now; /* ms, read once per batch */
+	struct ratelimit *rrl; /* rrl-rate, or NULL (ratelimit.h) */
 	uint8_t (*rbuf)[DNSD_NET_UDP_BUF];
 	uint8_t (*sbuf)[DNSD_NET_UDP_BUF];
 	/* TCP */
@@ -382,9 +381,9 @@ static unsigned udp_answer_batch(struct dnsd_net_worker *nw, int fd, unsigned n,
 		    (const struct sockaddr *)&nw->peer[i], rh->msg_namelen,
 		    false, &via, nw->sbuf[m], DNSD_NET_UDP_BUF);
 		if (len != 0 && nw->rrl != NULL)
-			len = dnsd_rrl_response(
+			len = ratelimit_response(
 			    nw->rrl, (const struct sockaddr *)&nw->peer[i],
-			    nw->sbuf[m], len, nw->rrl_now);
+			    nw->sbuf[m], len);
 		if (len == 0)
 			continue;
 		struct msghdr *sh = &nw->smsg[m].msg_hdr;
@@ -433,7 +432,7 @@ static void udp_readable(evutil_socket_t fd, short what, void *arg)
 			return; /* drained (EAGAIN) or a transient error */
 		nw->db = dnsd_worker_snapshot(nw->w);
 		if (nw->rrl != NULL)
-			nw->rrl_now = ratelimit_now_ms();
+			ratelimit_batch(nw->rrl);
 		udp_prefetch_batch(nw, (unsigned)n);
 		unsigned m = udp_answer_batch(nw, fd, (unsigned)n, l->pktinfo);
 		udp_send_batch(fd, nw, m);
@@ -1184,7 +1183,7 @@ static void net_worker_free(struct dnsd_net_worker *nw)
 	free(nw->rbuf);
 	free(nw->sbuf);
 	free(nw->tcp_resp);
-	dnsd_rrl_free(nw->rrl);
+	ratelimit_free(nw->rrl);
 	free(nw);
 }
 

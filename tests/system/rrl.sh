@@ -6,7 +6,8 @@
 # response truncated (TC, no records); meanwhile another name from the
 # same address, the same name from another /24 and the same name over
 # TCP are answered. Names that do not exist share their zone's bucket.
-# Without rrl-rate nothing is limited; rrl-slip 0 only drops.
+# Without rrl-rate nothing is limited; rrl-slip 0 only drops. The
+# limiting is logged, naming the first response limited.
 set -uo pipefail
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -47,6 +48,7 @@ start() { # start NAME PORT DIRECTIVE...
 		finish
 	fi
 }
+on_started=$(date +%s)
 start on "$port_on" "rrl-rate 20" "rrl-slip 2"
 start off "$port_off"
 start s0 "$port_s0" "rrl-rate 20" "rrl-slip 0"
@@ -114,5 +116,14 @@ sed 's/^/# flood: /' "$tmp/f4"
 check "rrl-slip 0: about rate x seconds answers (40..90)" \
 	in_range "$tmp/f4" answers 40 90
 check "rrl-slip 0: nothing truncated" in_range "$tmp/f4" truncated 0 0
+
+# The limiting is logged: a line every 10 s at most, with the first
+# response limited (the flood of www), written at the first batch after.
+while [ $(($(date +%s) - on_started)) -lt 11 ]; do sleep 0.5; done
+dig +short +tries=1 +time=1 -p "$port_on" @127.0.0.1 mail.example.test A >/dev/null
+check "the limiting is logged, with the first name and client" \
+	wait_log "$tmp/on.log" \
+	'rrl: worker 0: [0-9]* responses dropped, [0-9]* truncated in 10 s; the first: answer www.example.test. to 127.0.0.1#' 1
+grep 'rrl:' "$tmp/on.log" | sed 's/^/# /'
 
 finish
