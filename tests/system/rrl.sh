@@ -6,6 +6,7 @@
 # response truncated (TC, no records); meanwhile another name from the
 # same address, the same name from another /24 and the same name over
 # TCP are answered. Names that do not exist share their zone's bucket.
+# The same over IPv6 (::1).
 # Without rrl-rate nothing is limited; rrl-slip 0 only drops. The
 # limiting is logged, naming the first response limited.
 set -uo pipefail
@@ -38,6 +39,7 @@ start() { # start NAME PORT DIRECTIVE...
 		echo "zones-dir $tmp/zones"
 		echo "workdir $tmp/work-$name"
 		echo "listen 127.0.0.1:$port"
+		echo "listen [::1]:$port"
 		for d in "$@"; do echo "$d"; done
 	} >"$tmp/$name.conf"
 	dnsd_start "$tmp/$name.conf" "$tmp/$name.log"
@@ -61,9 +63,10 @@ in_range() {
 	v=$(grep -o "$2=[0-9]*" "$1" | cut -d= -f2)
 	[ -n "$v" ] && [ "$v" -ge "$3" ] && [ "$v" -le "$4" ]
 }
-# run_flood OUT PORT SOURCE QNAME: 1000 queries in 2 s, in the background
+# run_flood OUT PORT SOURCE QNAME [SERVER]: 1000 queries in 2 s, in the
+# background
 run_flood() {
-	"$PY" "$flood" 127.0.0.1 "$2" "$3" "$4" A 1000 2 >"$1" 2>&1 &
+	"$PY" "$flood" "${5:-127.0.0.1}" "$2" "$3" "$4" A 1000 2 >"$1" 2>&1 &
 	flood_pid=$!
 }
 
@@ -99,6 +102,15 @@ sed 's/^/# flood: /' "$tmp/f2"
 check "a flood of names that do not exist: limited as one (40..90)" \
 	in_range "$tmp/f2" answers 40 90
 check "the NXDOMAIN answers are NXDOMAIN" has "$tmp/f2" 'rcode=NXDOMAIN'
+
+# IPv6: the same from ::1 (its /56), a bucket apart from 127.0.0.1's.
+run_flood "$tmp/f6" "$port_on" ::1 www.example.test ::1
+wait "$flood_pid"
+sed 's/^/# flood: /' "$tmp/f6"
+check "a flood over IPv6: about rate x seconds answers (40..90)" \
+	in_range "$tmp/f6" answers 40 90
+check "over IPv6 too, about half the limited truncated (400..520)" \
+	in_range "$tmp/f6" truncated 400 520
 
 # Off by default: everything answered (a few lost datagrams allowed).
 run_flood "$tmp/f3" "$port_off" 127.0.0.1 www.example.test

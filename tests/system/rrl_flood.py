@@ -5,7 +5,8 @@ and counts what comes back.
     rrl_flood.py SERVER PORT SOURCE QNAME QTYPE COUNT SECONDS
 
 Sends COUNT queries evenly over SECONDS from SOURCE (an address of the
-loopback, so 127.0.1.1 is a client in another /24 than 127.0.0.1), each
+loopback, so 127.0.1.1 is a client in another /24 than 127.0.0.1; ::1
+for SERVER ::1), each
 with its own id, while reading responses; waits half a second more for
 late ones. A QNAME with "{i}" gets the query's number there (a new
 name each time). Prints one line:
@@ -27,7 +28,8 @@ import dns.rcode
 def main():
     server, port, source, qname, qtype = sys.argv[1:6]
     count, seconds = int(sys.argv[6]), float(sys.argv[7])
-    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    fam = socket.AF_INET6 if ":" in server else socket.AF_INET
+    s = socket.socket(fam, socket.SOCK_DGRAM)
     s.bind((source, 0))
     s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 1 << 20)
     s.setblocking(False)
