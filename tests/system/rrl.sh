@@ -6,7 +6,7 @@
 # response truncated (TC, no records); meanwhile another name from the
 # same address, the same name from another /24 and the same name over
 # TCP are answered. Names that do not exist share their zone's bucket.
-# The same over IPv6 (::1).
+# The same over IPv6 (::1), and with two workers from one client port.
 # Without rrl-rate nothing is limited; rrl-slip 0 only drops. The
 # limiting is logged, naming the first response limited.
 set -uo pipefail
@@ -17,10 +17,12 @@ flood=$DNSD_SRC/tests/system/rrl_flood.py
 port_on=16740  # rrl-rate 20, rrl-slip 2
 port_off=16741 # no rrl-rate
 port_s0=16742  # rrl-rate 20, rrl-slip 0
+port_w2=16752  # rrl-rate 20, workers 2
 
 need "$DNSD" dig "$PY"
 
-mkdir -p "$tmp/zones" "$tmp/work-on" "$tmp/work-off" "$tmp/work-s0"
+mkdir -p "$tmp/zones" "$tmp/work-on" "$tmp/work-off" "$tmp/work-s0" \
+	"$tmp/work-w2"
 cat >"$tmp/zones/example.test" <<'EOF2'
 $ORIGIN example.test.
 $TTL 300
@@ -54,6 +56,7 @@ on_started=$(date +%s)
 start on "$port_on" "rrl-rate 20" "rrl-slip 2"
 start off "$port_off"
 start s0 "$port_s0" "rrl-rate 20" "rrl-slip 0"
+start w2 "$port_w2" "rrl-rate 20" "workers 2"
 check "the rrl settings are logged" has "$tmp/on.log" \
 	'rrl: 20 responses a second per /24 and /56, slip 2'
 
@@ -128,6 +131,15 @@ sed 's/^/# flood: /' "$tmp/f4"
 check "rrl-slip 0: about rate x seconds answers (40..90)" \
 	in_range "$tmp/f4" answers 40 90
 check "rrl-slip 0: nothing truncated" in_range "$tmp/f4" truncated 0 0
+
+# Two workers, each with its own table: one client port meets one of
+# them (SO_REUSEPORT hashes address and port), so it gets the rate, not
+# twice it.
+run_flood "$tmp/f5" "$port_w2" 127.0.0.1 www.example.test
+wait "$flood_pid"
+sed 's/^/# flood: /' "$tmp/f5"
+check "workers 2, one client port: about rate x seconds answers (40..90)" \
+	in_range "$tmp/f5" answers 40 90
 
 # The limiting is logged: a line every 10 s at most, with the first
 # response limited (the flood of www), written at the first batch after.
