@@ -5,7 +5,7 @@
 # See bench/README.md ("Serving benchmark") for what is measured.
 #
 #   bench/serve.sh [-l SECONDS] [-r ROUNDS] [-b BUILD_DIR] [-n NAMES]
-#                  [-s "dnsd nsd knot echo"]
+#                  [-s "dnsd nsd knot echo rrl"] [-p PORT] [-R RATE]
 #
 # Every server is started first (dnsd, NSD, Knot, bench_echo, each on its
 # own port), then each is driven in turn with `dnsperf -c 4 -q 500 -l
@@ -13,7 +13,9 @@
 # median of the rounds.
 # BUILD_DIR (default build-bench in the source tree) is configured as a
 # Release build and dnsd and bench_echo are built in it when missing.
-# Ports 15601-15604 on 127.0.0.1. Needs dnsperf, nsd, knotd, dig and
+# Ports 15601-15605 on 127.0.0.1 (-p: from PORT on). The server rrl is
+# dnsd with `rrl-rate RATE` (-R, 100000: more than any bucket of the
+# query stream sees). Needs dnsperf, nsd, knotd, dig and
 # /usr/bin/python3; run as root (NSD and Knot keep the invoking user).
 set -euo pipefail
 
@@ -23,22 +25,27 @@ seconds=10
 names=100000
 servers="dnsd nsd knot echo"
 rounds=3
-while getopts "l:b:n:s:r:" opt; do
+port=15601
+rrl_rate=100000
+while getopts "l:b:n:s:r:p:R:" opt; do
 	case $opt in
+	p) port=$OPTARG ;;
+	R) rrl_rate=$OPTARG ;;
 	r) rounds=$OPTARG ;;
 	l) seconds=$OPTARG ;;
 	b) build=$OPTARG ;;
 	n) names=$OPTARG ;;
 	s) servers=$OPTARG ;;
-	*) sed -n '2,17p' "$0" >&2; exit 2 ;;
+	*) sed -n '2,20p' "$0" >&2; exit 2 ;;
 	esac
 done
 py=/usr/bin/python3
 measure=$src/bench/serve_measure.py
-port_dnsd=15601
-port_nsd=15602
-port_knot=15603
-port_echo=15604
+port_dnsd=$port
+port_nsd=$((port + 1))
+port_knot=$((port + 2))
+port_echo=$((port + 3))
+port_rrl=$((port + 4))
 
 for tool in dnsperf nsd knotd dig "$py"; do
 	command -v "$tool" >/dev/null || { echo "serve.sh: missing $tool" >&2; exit 1; }
@@ -93,19 +100,26 @@ started() {
 	fi
 }
 
-start_dnsd() {
-	mkdir -p "$tmp/dnsd"
-	cat >"$tmp/dnsd/dnsd.conf" <<-EOF
-		role primary
-		zones-dir $tmp/zones
-		workdir $tmp/dnsd
-		listen 127.0.0.1:$port_dnsd
-		workers 1
-		log-level warning
-	EOF
-	"$build/src/daemon/dnsd" -c "$tmp/dnsd/dnsd.conf" 2>"$tmp/dnsd/log" &
-	started dnsd "$port_dnsd" "$tmp/dnsd/log"
+# dnsd_conf NAME PORT DIRECTIVE...: dnsd NAME on PORT, started
+dnsd_conf() {
+	local name=$1 p=$2
+	shift 2
+	mkdir -p "$tmp/$name"
+	{
+		echo "role primary"
+		echo "zones-dir $tmp/zones"
+		echo "workdir $tmp/$name"
+		echo "listen 127.0.0.1:$p"
+		echo "workers 1"
+		echo "log-level warning"
+		for d in "$@"; do echo "$d"; done
+	} >"$tmp/$name/dnsd.conf"
+	"$build/src/daemon/dnsd" -c "$tmp/$name/dnsd.conf" 2>"$tmp/$name/log" &
+	started "$name" "$p" "$tmp/$name/log"
 }
+
+start_dnsd() { dnsd_conf dnsd "$port_dnsd"; }
+start_rrl() { dnsd_conf rrl "$port_rrl" "rrl-rate $rrl_rate"; }
 
 start_nsd() {
 	mkdir -p "$tmp/nsd"

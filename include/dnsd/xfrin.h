@@ -27,8 +27,9 @@
 #include <stdint.h>
 
 typedef struct dnsd_xfrin_limits {
-	size_t max_records; /* 0: no limit */
-	size_t max_bytes;   /* 0: no limit */
+	size_t max_records;     /* 0: no limit */
+	size_t max_bytes;       /* 0: no limit */
+	dnsd_zone_limits sizes; /* of the new version's RRsets and names */
 } dnsd_xfrin_limits;
 
 enum {
@@ -75,7 +76,8 @@ int dnsd_xfrin_feed(dnsd_xfrin *x, const dnsd_msg *m, size_t len, char *why,
                     size_t cap);
 
 /* After feed returned 0: the new version (built: O(zone) for both
- * kinds). DNSD_EZONE when it fails the zone checks (why), DNSD_ENOMEM.
+ * kinds). DNSD_EZONE when it fails the zone checks (why), DNSD_ETOOMANY
+ * when an RRset or a name is past lim->sizes (why), DNSD_ENOMEM.
  * res is filled either way (zone NULL on an error). Once. */
 int dnsd_xfrin_finish(dnsd_xfrin *x, dnsd_xfrin_result *res, char *why,
                       size_t cap);

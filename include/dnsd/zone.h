@@ -113,6 +113,21 @@ size_t dnsd_zone_prev_index(const dnsd_zone *z, const uint8_t *name);
 size_t dnsd_zone_record_count(const dnsd_zone *z);
 size_t dnsd_zone_memory(const dnsd_zone *z); /* octets held */
 
+/* How large an RRset and a name may be (max-records-per-type and
+ * max-types-per-name of dnsd.conf(5), as BIND 9.18.28 has them since
+ * CVE-2024-1737): what a zone file, a transfer or an UPDATE brings in is
+ * held to them. 0: no limit. */
+typedef struct dnsd_zone_limits {
+	size_t max_rrset_records; /* records of one type at one name */
+	size_t max_name_rrsets;   /* types (RRsets) at one name */
+} dnsd_zone_limits;
+/* 0 when every name and RRset of z is within lim (NULL: no limits), or
+ * DNSD_ETOOMANY with the first one past a limit named in why (cap
+ * octets, `www.example.org. has 101 RRsets, past max-types-per-name
+ * 100`). O(names). */
+int dnsd_zone_check_limits(const dnsd_zone *z, const dnsd_zone_limits *lim,
+                           char *why, size_t cap);
+
 /* Reference counting (atomic: query workers share versions). A new zone
  * has one reference. */
 void dnsd_zone_ref(dnsd_zone *z);

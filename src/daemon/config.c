@@ -954,6 +954,15 @@ static void cfg_print_git_poll(const struct cfg_directive *d,
 		cfg_print_number(d, c, out, secrets);
 }
 
+/* The rrl-* settings are written out only when rrl-rate is on: off, the
+ * default, they say nothing. */
+static void cfg_print_rrl(const struct cfg_directive *d, const dnsd_config *c,
+                          FILE *out, bool secrets)
+{
+	if (c->rrl_rate != 0)
+		cfg_print_number(d, c, out, secrets);
+}
+
 static void cfg_print_keys_file(const struct cfg_directive *d,
                                 const dnsd_config *c, FILE *out, bool secrets)
 {
@@ -1024,6 +1033,21 @@ static const struct cfg_directive cfg_table[] = {
         F(tcp_max_clients), RANGE(1, 65535, "a count")),
     ROW("tcp-max-queries", R_ALL, false, cfg_parse_number, cfg_print_number,
         F(tcp_max_queries), RANGE(1, 65535, "a count")),
+    ROW("rrl-rate", R_ALL, false, cfg_parse_number, cfg_print_rrl, F(rrl_rate),
+        RANGE(0, 1000000, "responses a second")),
+    ROW("rrl-slip", R_ALL, false, cfg_parse_number, cfg_print_rrl, F(rrl_slip),
+        RANGE(0, 100, "a count")),
+    ROW("rrl-ipv4-prefix", R_ALL, false, cfg_parse_number, cfg_print_rrl,
+        F(rrl_ipv4_prefix), RANGE(8, 32, "a prefix length")),
+    ROW("rrl-ipv6-prefix", R_ALL, false, cfg_parse_number, cfg_print_rrl,
+        F(rrl_ipv6_prefix), RANGE(16, 128, "a prefix length")),
+    ROW("rrl-table-size", R_ALL, false, cfg_parse_number, cfg_print_rrl,
+        F(rrl_table_size), RANGE(1024, 16777216, "a count of buckets")),
+    ROW("max-records-per-type", R_ALL, false, cfg_parse_number,
+        cfg_print_number, F(max_records_per_type),
+        RANGE(0, 65535, "a count of records")),
+    ROW("max-types-per-name", R_ALL, false, cfg_parse_number, cfg_print_number,
+        F(max_types_per_name), RANGE(0, 65535, "a count of types")),
     ROW("zones-dir", R_PRI, false, cfg_parse_path, cfg_print_string,
         F(zones_dir)),
     ROW("git-remote", R_PRI, false, cfg_parse_git_remote, cfg_print_string,
@@ -1050,10 +1074,14 @@ static const struct cfg_directive cfg_table[] = {
         cfg_print_also_notify),
     ROW("transfers-max", R_PRI | R_SEC, false, cfg_parse_number,
         cfg_print_number, F(transfers_max), RANGE(1, 1000, "a count")),
+    ROW("transfers-max-per-peer", R_PRI | R_SEC, false, cfg_parse_number,
+        cfg_print_number, F(transfers_max_per_peer), RANGE(0, 1000, "a count")),
     ROW("ixfr-max-history", R_PRI, false, cfg_parse_number, cfg_print_number,
         F(ixfr_max_history), RANGE(0, 100000, "a count of serial steps")),
     ROW("update-max-records", R_PRI, false, cfg_parse_number, cfg_print_number,
         F(update_max_records), RANGE(1, 100000000, "a count of records")),
+    ROW("update-max-pending", R_PRI, false, cfg_parse_number, cfg_print_number,
+        F(update_max_pending), RANGE(1, 100000, "a count of UPDATEs")),
     ROW("primary", R_SEC | R_LE, false, cfg_parse_primary, cfg_print_primary),
     ROW("xfr-max-records", R_SEC | R_LE, false, cfg_parse_number,
         cfg_print_number, F(xfr_max_records),
@@ -1318,7 +1346,14 @@ static void cfg_defaults(dnsd_config *c)
 	c->transfers_max = 10;
 	c->ixfr_max_history = 100;
 	c->update_max_records = 1000000;
+	c->update_max_pending = 1000;
 	c->tcp_max_queries = 1000;
+	c->rrl_slip = 2;
+	c->max_records_per_type = 1000;
+	c->max_types_per_name = 100;
+	c->rrl_ipv4_prefix = 24;
+	c->rrl_ipv6_prefix = 56;
+	c->rrl_table_size = 65536;
 	c->xfr_max_records = 10000000;
 	c->xfr_max_bytes = 2000000000;
 }
@@ -1533,17 +1568,27 @@ void dnsd_config_reload(dnsd_config *cur, dnsd_config *next)
 	    cur->edns_payload != next->edns_payload ||
 	    cur->tcp_idle_timeout != next->tcp_idle_timeout ||
 	    cur->tcp_max_clients != next->tcp_max_clients ||
-	    cur->tcp_max_queries != next->tcp_max_queries)
-		log_warnx("config: workers, edns-payload and the tcp-* limits "
-		          "take effect at the next restart");
+	    cur->tcp_max_queries != next->tcp_max_queries ||
+	    cur->rrl_rate != next->rrl_rate ||
+	    cur->rrl_slip != next->rrl_slip ||
+	    cur->rrl_ipv4_prefix != next->rrl_ipv4_prefix ||
+	    cur->rrl_ipv6_prefix != next->rrl_ipv6_prefix ||
+	    cur->rrl_table_size != next->rrl_table_size)
+		log_warnx("config: workers, edns-payload, the tcp-* limits "
+		          "and the rrl-* settings take effect at the next "
+		          "restart");
 
 	/* The rest moves over. Worker threads never read these fields. */
 	cur->log_level = next->log_level;
 	cur->notify_port = next->notify_port;
 	cur->git_poll = next->git_poll;
 	cur->transfers_max = next->transfers_max;
+	cur->transfers_max_per_peer = next->transfers_max_per_peer;
 	cur->ixfr_max_history = next->ixfr_max_history;
 	cur->update_max_records = next->update_max_records;
+	cur->update_max_pending = next->update_max_pending;
+	cur->max_records_per_type = next->max_records_per_type;
+	cur->max_types_per_name = next->max_types_per_name;
 	cur->xfr_max_records = next->xfr_max_records;
 	cur->xfr_max_bytes = next->xfr_max_bytes;
 	memcpy(cur->allow_transfer, next->allow_transfer,

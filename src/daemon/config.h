@@ -69,15 +69,29 @@ typedef struct dnsd_config {
 	unsigned tcp_max_clients;  /* `tcp-max-clients N`, 256 */
 	unsigned tcp_max_queries;  /* `tcp-max-queries N` per connection,
 	                              1000 */
+	/* response rate limiting of UDP answers (rrl.h), per worker */
+	unsigned rrl_rate;        /* `rrl-rate N` a second, 0 (off) */
+	unsigned rrl_slip;        /* `rrl-slip N`, 2 */
+	unsigned rrl_ipv4_prefix; /* `rrl-ipv4-prefix LEN`, 24 */
+	unsigned rrl_ipv6_prefix; /* `rrl-ipv6-prefix LEN`, 56 */
+	unsigned rrl_table_size;  /* `rrl-table-size N` buckets, 65536 */
 	/* replication out */
 	dnsd_prefix allow_transfer[DNSD_CONFIG_MAX_PREFIX];
 	unsigned nallow_transfer;
 	dnsd_listen_addr also_notify[DNSD_CONFIG_MAX_NOTIFY]; /* port: 53 */
 	unsigned nalso_notify;
-	unsigned transfers_max;    /* `transfers-max N`, 10 */
+	unsigned transfers_max;          /* `transfers-max N`, 10 */
+	unsigned transfers_max_per_peer; /* to one address, 0: no limit of
+	                                    its own (default) */
 	unsigned ixfr_max_history; /* `ixfr-max-history N` serial steps, 100 */
 	unsigned update_max_records; /* a zone's size an UPDATE may grow it
 	                                to, 1000000 */
+	unsigned update_max_pending; /* UPDATEs taken and not answered yet,
+	                                1000 */
+	/* what data may hold, wherever it comes from (zone files,
+	 * transfers in, UPDATE): as BIND 9.18.28 after CVE-2024-1737 */
+	unsigned max_records_per_type; /* `max-records-per-type N`, 1000 */
+	unsigned max_types_per_name;   /* `max-types-per-name N`, 100 */
 	/* replication in: the limits of one incoming transfer */
 	unsigned xfr_max_records; /* `xfr-max-records N`, 10000000 */
 	unsigned xfr_max_bytes;   /* `xfr-max-bytes N` of messages, 2e9 */

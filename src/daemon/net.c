@@ -8,6 +8,7 @@
  * would allocate per write). */
 #include "net.h"
 #include "log.h"
+#include "ratelimit.h"
 #include <dnsd/answer.h>
 #include <dnsd/tsig.h>
 #include <dnsd/wire.h>
@@ -106,6 +107,7 @@ struct dnsd_net_worker {
 	struct sockaddr_storage peer[DNSD_NET_UDP_BATCH];
 	union udp_ctl rctl[DNSD_NET_UDP_BATCH], sctl[DNSD_NET_UDP_BATCH];
 	dnsd_zone_prefetch prefetch[DNSD_NET_UDP_BATCH]; /* per request */
+	struct ratelimit *rrl; /* rrl-rate, or NULL (ratelimit.h) */
 	uint8_t (*rbuf)[DNSD_NET_UDP_BUF];
 	uint8_t (*sbuf)[DNSD_NET_UDP_BUF];
 	/* TCP */
@@ -378,6 +380,10 @@ static unsigned udp_answer_batch(struct dnsd_net_worker *nw, int fd, unsigned n,
 		    nw->w, nw->rbuf[i], nw->rmsg[i].msg_len,
 		    (const struct sockaddr *)&nw->peer[i], rh->msg_namelen,
 		    false, &via, nw->sbuf[m], DNSD_NET_UDP_BUF);
+		if (len != 0 && nw->rrl != NULL)
+			len = ratelimit_response(
+			    nw->rrl, (const struct sockaddr *)&nw->peer[i],
+			    nw->sbuf[m], len);
 		if (len == 0)
 			continue;
 		struct msghdr *sh = &nw->smsg[m].msg_hdr;
@@ -425,6 +431,8 @@ static void udp_readable(evutil_socket_t fd, short what, void *arg)
 		if (n <= 0)
 			return; /* drained (EAGAIN) or a transient error */
 		nw->db = dnsd_worker_snapshot(nw->w);
+		if (nw->rrl != NULL)
+			ratelimit_batch(nw->rrl);
 		udp_prefetch_batch(nw, (unsigned)n);
 		unsigned m = udp_answer_batch(nw, fd, (unsigned)n, l->pktinfo);
 		udp_send_batch(fd, nw, m);
@@ -1175,6 +1183,7 @@ static void net_worker_free(struct dnsd_net_worker *nw)
 	free(nw->rbuf);
 	free(nw->sbuf);
 	free(nw->tcp_resp);
+	ratelimit_free(nw->rrl);
 	free(nw);
 }
 
@@ -1217,6 +1226,7 @@ int dnsd_net_attach(dnsd_worker *w)
 	nw->max_clients = cfg->tcp_max_clients;
 	nw->max_queries = cfg->tcp_max_queries;
 	nw->idle.tv_sec = cfg->tcp_idle_timeout;
+	nw->rrl = ratelimit_new(cfg, w->index);
 	w->inbox_ev = event_new(w->base, -1, 0, inbox_cb, w);
 	if (!w->inbox_ev) {
 		log_error("listen: out of memory");

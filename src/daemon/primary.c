@@ -140,6 +140,7 @@ struct primary_load {
 	struct primary_update *upd;
 	char *author;
 	dnsd_update_limits limits;
+	dnsd_zone_limits sizes; /* of every version loaded */
 	/* UPDATE replay: the remote moved while local commits waited to be
 	 * pushed; their UPDATEs, oldest first, go on the remote's commit
 	 * (l->commit) before l->upd, and the local branch moves from
@@ -497,6 +498,20 @@ static bool primary_zone_origin(struct primary_load *l, const char *file,
 	return false;
 }
 
+/* A version past max-records-per-type or max-types-per-name is not
+ * served (as one that fails the zone checks): DNSD_EZONE, reported. */
+static int primary_check_sizes(struct primary_load *l, const char *what,
+                               const char *path, dnsd_zone **z)
+{
+	char why[DNSD_NAME_TEXT_MAX + 96];
+	if (dnsd_zone_check_limits(*z, &l->sizes, why, sizeof why) == 0)
+		return 0;
+	primary_report(l, true, "%s: %s: %s", what, path, why);
+	dnsd_zone_unref(*z);
+	*z = NULL;
+	return DNSD_EZONE;
+}
+
 static void primary_load_zone(struct primary_load *l, gittree_src *src,
                               const char *path, const char *file, size_t len,
                               git_tree *tree)
@@ -543,6 +558,8 @@ static void primary_load_zone(struct primary_load *l, gittree_src *src,
 	dnsd_zf_opts o = primary_opts(l, src, origin, &pd);
 	int r = dnsd_zone_load(path, &o, &warnings, &z);
 	l->reading = NULL;
+	if (r == 0)
+		r = primary_check_sizes(l, what, path, &z);
 	if (r < 0) {
 		l->failed++;
 		if (r != DNSD_ESYNTAX && r != DNSD_EZONE)
@@ -1024,12 +1041,8 @@ static void primary_on_ixfr(dnsd_server *s, void *state, dnsd_deferred *d,
 
 /* ---- UPDATE ----------------------------------------------------------- */
 
-#define PRIMARY_PUSH_LAG     1.0  /* s: a push goes before more UPDATEs */
-#define PRIMARY_UPDATE_QUOTA 1000 /* UPDATEs taken and not answered yet */
-#define PRIMARY_UPDATE_MAX_RRSET                                               \
-	1000                        /* records an UPDATE may grow an RRset to */
-#define PRIMARY_UPDATE_MAX_NAME 100 /* RRsets an UPDATE may grow a name to */
-#define PRIMARY_COMMIT_IDLE     0.25 /* s without UPDATEs: the journal commits */
+#define PRIMARY_PUSH_LAG    1.0  /* s: a push goes before more UPDATEs */
+#define PRIMARY_COMMIT_IDLE 0.25 /* s without UPDATEs: the journal commits */
 #define PRIMARY_COMMIT_LAG                                                     \
 	10.0 /* s: the oldest journaled UPDATE is committed by then, however   \
 	        many more come */
@@ -2228,6 +2241,9 @@ static size_t primary_update(dnsd_server *s, void *state, dnsd_request *r,
 	if (r->tsig != NULL)
 		log_name(r->tsig->key.name, key, sizeof(key));
 	const dnsd_zone *z = r->db ? dnsd_zonedb_find(r->db, r->q.qname) : NULL;
+	pthread_rwlock_rdlock(&s->cfg_lock);
+	unsigned quota = s->cfg->update_max_pending;
+	pthread_rwlock_unlock(&s->cfg_lock);
 	if (r->q.hdr.qdcount != 1 || r->q.qtype != DNSD_TYPE_SOA) {
 		rcode = DNSD_RCODE_FORMERR;
 		why = "the zone section is not one SOA";
@@ -2245,11 +2261,11 @@ static size_t primary_update(dnsd_server *s, void *state, dnsd_request *r,
 	} else if (p->g == NULL) {
 		rcode = DNSD_RCODE_REFUSED;
 		why = "zones-dir is read-only";
-	} else if (atomic_fetch_add(&p->upd_pending, 1) >=
-	           PRIMARY_UPDATE_QUOTA) {
+	} else if (atomic_fetch_add(&p->upd_pending, 1) >= quota) {
 		atomic_fetch_sub(&p->upd_pending, 1);
 		rcode = DNSD_RCODE_REFUSED;
-		why = "too many updates waiting for their commit";
+		why = "too many updates waiting for their commit "
+		      "(update-max-pending)";
 	}
 	if (rcode != DNSD_RCODE_NOERROR) {
 		log_warnx("UPDATE zone %s from %s%s%s: %s, %s", zone, peer,
@@ -2359,6 +2375,9 @@ static struct primary_load *primary_load_new(const dnsd_config *cfg, bool check)
 	if (cfg->zones_dir != NULL && (l->dir = strdup(cfg->zones_dir)) == NULL)
 		fatalx("out of memory");
 	l->check = check;
+	l->sizes =
+	    (dnsd_zone_limits){.max_rrset_records = cfg->max_records_per_type,
+	                       .max_name_rrsets = cfg->max_types_per_name};
 	/* copies: the config may be replaced while a job runs */
 	l->cfg_keys = calloc(cfg->nkeys + 1, sizeof(*l->cfg_keys));
 	l->cfg_key_files =
@@ -2836,8 +2855,8 @@ static struct primary_load *primary_job_new(struct primary *p, bool pull,
 		l->max_history = p->s->cfg->ixfr_max_history;
 		l->limits = (dnsd_update_limits){
 		    .max_zone_records = p->s->cfg->update_max_records,
-		    .max_rrset_records = PRIMARY_UPDATE_MAX_RRSET,
-		    .max_name_rrsets = PRIMARY_UPDATE_MAX_NAME};
+		    .max_rrset_records = p->s->cfg->max_records_per_type,
+		    .max_name_rrsets = p->s->cfg->max_types_per_name};
 		/* a copy of the file list: the served one stays with p */
 		for (size_t i = 0; i < p->files.n; i++) {
 			struct primary_file *f =

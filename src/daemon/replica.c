@@ -622,7 +622,11 @@ static void rep_run(struct rep_zone *z, uint16_t qtype)
 	    .cur = z->cur,
 	    .key = &k,
 	    .lim = {.max_records = r->s->cfg->xfr_max_records,
-	            .max_bytes = r->s->cfg->xfr_max_bytes},
+	            .max_bytes = r->s->cfg->xfr_max_bytes,
+	            .sizes = {.max_rrset_records =
+	                          r->s->cfg->max_records_per_type,
+	                      .max_name_rrsets =
+	                          r->s->cfg->max_types_per_name}},
 	    .timeout = qtype == DNSD_TYPE_SOA ? 5 : REP_XFR_TIMEOUT,
 	};
 	o.source = rep_source(r->s->cfg, o.peer, &src, &o.sourcelen);

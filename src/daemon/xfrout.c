@@ -6,8 +6,10 @@
  * - A zone not served here, or of a class other than IN: NOTAUTH, as
  *   BIND answers a transfer of a zone it is not authoritative for.
  * - Refused access (no key, a key without transfer rights for the zone,
- *   an address not in allow-transfer) and more than transfers-max at
- *   once: REFUSED, signed when the request was.
+ *   an address not in allow-transfer), more than transfers-max at once
+ *   and more than transfers-max-per-peer to one address: REFUSED, signed
+ *   when the request was. (A transfer over UDP is one datagram and
+ *   counts for neither.)
  * - IXFR without the client's SOA in the authority section: FORMERR
  *   (RFC 1995 §3 requires it).
  * - IXFR from a serial the history does not reach, or whose difference
@@ -20,6 +22,8 @@
 #include "ixfr.h"
 #include "log.h"
 #include "role.h"
+#include "xfrpeers.h"
+#include <netinet/in.h>
 
 #include <dnsd/err.h>
 #include <dnsd/keystore.h>
@@ -43,6 +47,8 @@ struct xfrout_stream {
 	char peer[64];
 	char key[DNSD_NAME_TEXT_MAX];
 	struct timespec t0;
+	struct sockaddr_storage peer_sa; /* counted in xfrpeers */
+	bool counted;
 };
 
 static double xfrout_since(const struct timespec *t0)
@@ -73,6 +79,8 @@ static void xfrout_release(struct xfrout_stream *xs)
 		free(xs->st.tsig);
 	}
 	atomic_fetch_sub(&xs->s->transfers, 1);
+	if (xs->counted)
+		xfrpeers_end((const struct sockaddr *)&xs->peer_sa);
 	free(xs);
 }
 
@@ -163,6 +171,13 @@ xfrout_stream_new(dnsd_server *s, const dnsd_query *q,
 	xs->what = q->qtype == DNSD_TYPE_IXFR ? "IXFR out" : "AXFR out";
 	log_zone(dnsd_zone_origin(z), xs->zone_text, sizeof(xs->zone_text));
 	log_peer(peer, xs->peer, sizeof(xs->peer));
+	if (peer->sa_family == AF_INET || peer->sa_family == AF_INET6) {
+		memcpy(&xs->peer_sa, peer,
+		       peer->sa_family == AF_INET
+		           ? sizeof(struct sockaddr_in)
+		           : sizeof(struct sockaddr_in6));
+		xs->counted = xfrpeers_start(peer);
+	}
 	if (tsig != NULL)
 		log_name(tsig->key.name, xs->key, sizeof(xs->key));
 	clock_gettime(CLOCK_MONOTONIC, &xs->t0);
@@ -334,14 +349,22 @@ size_t dnsd_xfrout_request(dnsd_worker *w, dnsd_request *r, uint8_t *out,
 		         what, zone, peer);
 		return xfrout_error(w, r, DNSD_RCODE_FORMERR, out, cap);
 	}
-	unsigned max;
+	unsigned max, per_peer;
 	pthread_rwlock_rdlock(&s->cfg_lock);
 	max = s->cfg->transfers_max;
+	per_peer = s->cfg->transfers_max_per_peer;
 	pthread_rwlock_unlock(&s->cfg_lock);
 	if (atomic_load(&s->transfers) >= max) {
 		log_warnx("%s zone %s to %s%s%s: %u transfers running "
 		          "(transfers-max), REFUSED",
 		          what, zone, peer, key[0] ? " key " : "", key, max);
+		return xfrout_error(w, r, DNSD_RCODE_REFUSED, out, cap);
+	}
+	if (per_peer != 0 && r->tcp && xfrpeers_running(r->peer) >= per_peer) {
+		log_warnx("%s zone %s to %s%s%s: %u transfers running to this "
+		          "address (transfers-max-per-peer), REFUSED",
+		          what, zone, peer, key[0] ? " key " : "", key,
+		          per_peer);
 		return xfrout_error(w, r, DNSD_RCODE_REFUSED, out, cap);
 	}
 

@@ -916,7 +916,7 @@ static int name_limits(up_ctx *c, const up_name *e, up_before b, size_t *after)
 	if (lim->max_name_rrsets && k > lim->max_name_rrsets && k > kb)
 		return fail(c, DNSD_RCODE_REFUSED,
 		            "%s would hold %u RRsets, past the limit "
-		            "of %zu RRsets per name",
+		            "of %zu (max-types-per-name)",
 		            name_text(c, e->name), k, lim->max_name_rrsets);
 	for (uint32_t i = 0; i < e->n; i++) {
 		const up_set *s = &e->sets[i];
@@ -924,7 +924,7 @@ static int name_limits(up_ctx *c, const up_name *e, up_before b, size_t *after)
 		    s->n > before_count(b, s->type))
 			return fail(c, DNSD_RCODE_REFUSED,
 			            "%s would hold %u records, past "
-			            "the limit of %zu per RRset",
+			            "the limit of %zu (max-records-per-type)",
 			            rr_text(c, e->name, s->type), s->n,
 			            lim->max_rrset_records);
 	}

@@ -512,6 +512,14 @@ int dnsd_xfrin_finish(dnsd_xfrin *x, dnsd_xfrin_result *res, char *why,
 	}
 	if (rc)
 		return rc;
+	if (dnsd_zone_check_limits(res->zone, &x->lim.sizes, msg, sizeof msg) <
+	    0) {
+		if (why && cap)
+			snprintf(why, cap, "the new version: %s", msg);
+		dnsd_zone_unref(res->zone);
+		res->zone = NULL;
+		return DNSD_ETOOMANY;
+	}
 	if (res->kind == DNSD_XFRIN_IXFR &&
 	    (rc = dnsd_zdiff_compute(x->cur, res->zone, &res->diff)) < 0) {
 		dnsd_zone_unref(res->zone);

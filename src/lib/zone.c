@@ -364,6 +364,49 @@ size_t dnsd_zone_memory(const dnsd_zone *z)
 	return z->arena.total;
 }
 
+int dnsd_zone_check_limits(const dnsd_zone *z, const dnsd_zone_limits *lim,
+                           char *why, size_t cap)
+{
+	if (lim == NULL || (!lim->max_rrset_records && !lim->max_name_rrsets))
+		return 0;
+	char name[DNSD_NAME_TEXT_MAX], type[16];
+	for (size_t i = 0; i < z->nnodes; i++) {
+		const dnsd_node *n = dnsd_zone_node_at(z, i);
+		unsigned k = dnsd_node_rrset_count(n);
+		size_t over = 0;
+		const dnsd_rrset *big = NULL;
+		if (lim->max_name_rrsets && k > lim->max_name_rrsets)
+			over = k;
+		for (unsigned j = 0; !over && lim->max_rrset_records && j < k;
+		     j++) {
+			const dnsd_rrset *s = dnsd_node_rrset_at(n, j);
+			if (s->count > lim->max_rrset_records)
+				big = s;
+			if (big)
+				break;
+		}
+		if (!over && !big)
+			continue;
+		if (why == NULL || cap == 0)
+			return DNSD_ETOOMANY;
+		if (dnsd_name_to_text(dnsd_node_name(n), name, sizeof name) < 0)
+			snprintf(name, sizeof name, "(a name)");
+		if (over)
+			snprintf(
+			    why, cap,
+			    "%s has %u RRsets, past max-types-per-name %zu",
+			    name, k, lim->max_name_rrsets);
+		else
+			snprintf(why, cap,
+			         "%s %s has %u records, past "
+			         "max-records-per-type %zu",
+			         name, dnsd_rrtype_to_text(big->type, type),
+			         (unsigned)big->count, lim->max_rrset_records);
+		return DNSD_ETOOMANY;
+	}
+	return 0;
+}
+
 void dnsd_zone_ref(dnsd_zone *z)
 {
 	atomic_fetch_add_explicit(&z->refs, 1, memory_order_relaxed);

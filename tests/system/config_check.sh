@@ -54,7 +54,9 @@ for d in role listen workdir user log-level notify-port key keys-file \
 	primary zones-dir git-remote git-branch git-ssh-key git-ssh-host-key \
 	git-author git-poll acme-directory acme-ca-file acme-email acme-eab \
 	edns-payload workers tcp-idle-timeout tcp-max-clients \
-	tcp-max-queries xfr-max-records xfr-max-bytes; do
+	tcp-max-queries xfr-max-records xfr-max-bytes rrl-rate rrl-slip \
+	rrl-ipv4-prefix rrl-ipv6-prefix rrl-table-size max-records-per-type \
+	max-types-per-name transfers-max-per-peer update-max-pending; do
 	check "no round-trip output has '$d'" \
 		grep -q "^$d " roundtrip-*.out
 done

@@ -996,7 +996,7 @@ static void test_limits(void)
 	ADD("www.example.org.", 3600, "A", "192.0.2.13");
 	CHECK_INT(run_lim(z, &lim), DNSD_RCODE_REFUSED);
 	CHECK(has_reason("www.example.org. A"));
-	CHECK(has_reason("per RRset"));
+	CHECK(has_reason("of 3 (max-records-per-type)"));
 
 	lim = (dnsd_update_limits){.max_name_rrsets = 3};
 	msg("example.org.");
@@ -1006,7 +1006,7 @@ static void test_limits(void)
 	ADD("www.example.org.", 3600, "AAAA", "2001:db8::1");
 	ADD("www.example.org.", 3600, "MX", "1 mail");
 	CHECK_INT(run_lim(z, &lim), DNSD_RCODE_REFUSED);
-	CHECK(has_reason("per name"));
+	CHECK(has_reason("of 3 (max-types-per-name)"));
 	CHECK(has_reason("www.example.org."));
 	CHECK_INT(count(z, "www.example.org.", "AAAA"), 0);
 

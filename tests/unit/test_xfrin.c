@@ -389,7 +389,44 @@ static void test_limits(void)
 	CHECK_INT(read_all(&s, DNSD_TYPE_AXFR, 77, NULL, &lim, &res, why),
 	          DNSD_ETOOMANY);
 	CHECK(strstr(why, "xfr-max-bytes") != NULL);
+	/* the sizes of the new version: 2 records at www and at the apex NS,
+	 * 3 RRsets at the apex (SOA NS MX) */
+	lim = (dnsd_xfrin_limits){
+	    .sizes = {.max_rrset_records = 2, .max_name_rrsets = 3}};
+	CHECK_INT(read_all(&s, DNSD_TYPE_AXFR, 77, NULL, &lim, &res, why), 0);
+	if (res.zone)
+		dnsd_zone_unref(res.zone);
+	lim.sizes.max_rrset_records = 1;
+	CHECK_INT(read_all(&s, DNSD_TYPE_AXFR, 77, NULL, &lim, &res, why),
+	          DNSD_ETOOMANY);
+	CHECK(res.zone == NULL);
+	CHECK(strstr(why, "has 2 records, past max-records-per-type 1") !=
+	      NULL);
+	lim.sizes = (dnsd_zone_limits){.max_name_rrsets = 2};
+	CHECK_INT(read_all(&s, DNSD_TYPE_AXFR, 77, NULL, &lim, &res, why),
+	          DNSD_ETOOMANY);
+	CHECK_STR(why, "the new version: example.org. has 3 RRsets, past "
+	               "max-types-per-name 2");
 	stream_free(&s);
+	/* an IXFR making an RRset too large fails the same way */
+	dnsd_zone *v3 = build(V3);
+	dnsd_zdiff *d13 = NULL;
+	CHECK_INT(dnsd_zdiff_compute(v1, v3, &d13), 0);
+	stream_make(&s, DNSD_XFR_IXFR, v3, &d13, 1, DNSD_TYPE_IXFR, 512);
+	lim = (dnsd_xfrin_limits){.sizes = {.max_rrset_records = 2}};
+	CHECK_INT(read_all(&s, DNSD_TYPE_IXFR, 77, v1, &lim, &res, why), 0);
+	if (res.zone)
+		dnsd_zone_unref(res.zone);
+	if (res.diff)
+		dnsd_zdiff_free(res.diff);
+	lim.sizes.max_rrset_records = 1;
+	CHECK_INT(read_all(&s, DNSD_TYPE_IXFR, 77, v1, &lim, &res, why),
+	          DNSD_ETOOMANY);
+	CHECK_STR(why, "the new version: example.org. NS has 2 records, past "
+	               "max-records-per-type 1");
+	stream_free(&s);
+	dnsd_zdiff_free(d13);
+	dnsd_zone_unref(v3);
 	dnsd_zone_unref(v1);
 }
 
