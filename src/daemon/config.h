@@ -61,12 +61,14 @@ typedef struct dnsd_config {
 	unsigned git_poll;
 	char *acme_directory, *acme_ca_file, *acme_email, *acme_eab;
 	/* serving */
-	uint16_t edns_payload;     /* `edns-payload N`, 512..4096, 1232 */
-	unsigned workers;          /* `workers N`, 1 by default */
-	unsigned tcp_idle_timeout; /* `tcp-idle-timeout S`, 10 */
-	unsigned tcp_max_clients;  /* `tcp-max-clients N`, 256 */
-	unsigned tcp_max_queries;  /* `tcp-max-queries N` per connection,
-	                              1000 */
+	uint16_t edns_payload;           /* `edns-payload N`, 512..4096, 1232 */
+	unsigned workers;                /* `workers N`, 1 by default */
+	unsigned tcp_idle_timeout;       /* `tcp-idle-timeout S`, 10 */
+	unsigned tcp_max_clients;        /* `tcp-max-clients N`, 256 */
+	unsigned tcp_max_queries;        /* `tcp-max-queries N` per connection,
+	                                    1000 */
+	bool metrics_set;                /* `metrics-listen ADDR:PORT` given */
+	dnsd_listen_addr metrics_listen; /* Prometheus over HTTP */
 	/* replication out */
 	dnsd_prefix allow_transfer[DNSD_CONFIG_MAX_PREFIX];
 	unsigned nallow_transfer;

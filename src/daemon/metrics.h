@@ -1,0 +1,183 @@
+/* Prometheus metrics: counters kept where they happen, served as the text
+ * exposition format (0.0.4) by `metrics-listen` over HTTP on the main
+ * loop (evhttp), GET /metrics; every other path is 404.
+ *
+ * Two kinds of storage, one per kind of label:
+ *
+ * - Counters whose labels come from a fixed set (transport, rcode, qtype,
+ *   result): a dnsd_counters block per thread, one slot per label
+ *   combination (the DNSD_MX_* offsets). Each query worker owns one
+ *   (dnsd_worker.counters) and the main loop one
+ *   (dnsd_server.main_counters); only the owner writes it, the main loop
+ *   sums them all on a scrape. No lock, no atomic read-modify-write, no
+ *   allocation: a slot is written with a relaxed atomic store of its
+ *   relaxed load plus one, which is defined C when another thread reads
+ *   it (with relaxed loads) and compiles to a plain add on x86-64 and
+ *   arm64. The blocks are cache-line aligned so that no two threads write
+ *   the same line.
+ *
+ * - Values labelled by a name (a zone, a certificate) and gauges: the
+ *   main loop's registry (dnsd_metrics_set / dnsd_metrics_add), a list
+ *   of series keyed by metric and label, main thread only.
+ *
+ * Per-zone serial and record count, the snapshot generation and the
+ * uptime are read at scrape time from the published snapshot. */
+#ifndef DNSD_DAEMON_METRICS_H
+#define DNSD_DAEMON_METRICS_H
+
+#include <stdalign.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct dnsd_server;
+struct dnsd_metrics;
+
+enum { DNSD_MX_UDP, DNSD_MX_TCP, DNSD_MX_NTRANSPORT };
+enum { DNSD_MX_IPV4, DNSD_MX_IPV6, DNSD_MX_NFAMILY };
+/* The query types counted by name; the rest is "other". */
+enum {
+	DNSD_MX_QT_A,
+	DNSD_MX_QT_NS,
+	DNSD_MX_QT_CNAME,
+	DNSD_MX_QT_SOA,
+	DNSD_MX_QT_PTR,
+	DNSD_MX_QT_MX,
+	DNSD_MX_QT_TXT,
+	DNSD_MX_QT_AAAA,
+	DNSD_MX_QT_SRV,
+	DNSD_MX_QT_NAPTR,
+	DNSD_MX_QT_DS,
+	DNSD_MX_QT_DNSKEY,
+	DNSD_MX_QT_TLSA,
+	DNSD_MX_QT_SVCB,
+	DNSD_MX_QT_HTTPS,
+	DNSD_MX_QT_CAA,
+	DNSD_MX_QT_ANY,
+	DNSD_MX_QT_AXFR,
+	DNSD_MX_QT_IXFR,
+	DNSD_MX_QT_OTHER,
+	DNSD_MX_NQTYPE
+};
+/* Upper bounds of dnsd_response_size_bytes, octets; +Inf after them. */
+#define DNSD_MX_SIZE_BOUNDS                                                    \
+	32, 64, 128, 256, 512, 1024, 1232, 1472, 4096, 16384, 65535
+#define DNSD_MX_NSIZE 12 /* the bounds and +Inf */
+/* Kinds and results of transfers. */
+enum { DNSD_MX_AXFR, DNSD_MX_IXFR, DNSD_MX_NXFR };
+enum {
+	DNSD_MX_XOUT_DONE,
+	DNSD_MX_XOUT_CUT,
+	DNSD_MX_XOUT_REFUSED,
+	DNSD_MX_NXOUT
+};
+enum {
+	DNSD_MX_XIN_DONE,
+	DNSD_MX_XIN_UPTODATE,
+	DNSD_MX_XIN_FAILED,
+	DNSD_MX_NXIN
+};
+enum {
+	DNSD_MX_NOUT_ACKED, /* answered NOERROR */
+	DNSD_MX_NOUT_ERROR, /* answered an error rcode or a bad TSIG */
+	DNSD_MX_NOUT_TIMEOUT /* never answered */,
+	DNSD_MX_NNOUT
+};
+enum { DNSD_MX_OK, DNSD_MX_FAILED, DNSD_MX_NOKFAIL };
+
+/* Slot offsets in a dnsd_counters block; the comment gives the index
+ * added to the offset. */
+enum {
+	/* requests dispatched: [transport][family] */
+	DNSD_MX_QUERIES = 0,
+	/* responses sent by the worker, by the header's RCODE: [rcode] */
+	DNSD_MX_RCODE = DNSD_MX_QUERIES + DNSD_MX_NTRANSPORT * DNSD_MX_NFAMILY,
+	/* QUERY requests by QTYPE: [DNSD_MX_QT_*] */
+	DNSD_MX_QTYPE = DNSD_MX_RCODE + 16,
+	/* responses with TC set: [transport] */
+	DNSD_MX_TRUNCATED = DNSD_MX_QTYPE + DNSD_MX_NQTYPE,
+	/* response sizes, not cumulative: [transport][bucket] */
+	DNSD_MX_SIZE = DNSD_MX_TRUNCATED + DNSD_MX_NTRANSPORT,
+	/* sum of the response sizes in octets: [transport] */
+	DNSD_MX_SIZE_SUM = DNSD_MX_SIZE + DNSD_MX_NTRANSPORT * DNSD_MX_NSIZE,
+	/* NOTIFY requests answered, by rcode: [rcode] */
+	DNSD_MX_NOTIFY_IN = DNSD_MX_SIZE_SUM + DNSD_MX_NTRANSPORT,
+	/* UPDATE requests answered, by rcode: [rcode] */
+	DNSD_MX_UPDATE = DNSD_MX_NOTIFY_IN + 16,
+	/* outgoing transfers: [kind][DNSD_MX_XOUT_*] */
+	DNSD_MX_XFR_OUT = DNSD_MX_UPDATE + 16,
+	/* incoming transfers: [kind][DNSD_MX_XIN_*] */
+	DNSD_MX_XFR_IN = DNSD_MX_XFR_OUT + DNSD_MX_NXFR * DNSD_MX_NXOUT,
+	/* NOTIFY sent: [DNSD_MX_NOUT_*] */
+	DNSD_MX_NOTIFY_OUT = DNSD_MX_XFR_IN + DNSD_MX_NXFR * DNSD_MX_NXIN,
+	/* git fetches and pushes: [DNSD_MX_OK / FAILED] */
+	DNSD_MX_GIT_FETCH = DNSD_MX_NOTIFY_OUT + DNSD_MX_NNOUT,
+	DNSD_MX_GIT_PUSH = DNSD_MX_GIT_FETCH + DNSD_MX_NOKFAIL,
+	/* ACME orders finished: [DNSD_MX_OK (issued) / FAILED] */
+	DNSD_MX_ACME_ORDERS = DNSD_MX_GIT_PUSH + DNSD_MX_NOKFAIL,
+	DNSD_MX_NSLOTS = DNSD_MX_ACME_ORDERS + DNSD_MX_NOKFAIL
+};
+
+typedef struct dnsd_counters {
+	alignas(64) _Atomic uint64_t slot[DNSD_MX_NSLOTS];
+} dnsd_counters;
+
+/* Adds n to slot i of c: c's owner thread only. */
+static inline void dnsd_counters_add(dnsd_counters *c, unsigned i, uint64_t n)
+{
+	uint64_t v = atomic_load_explicit(&c->slot[i], memory_order_relaxed);
+	atomic_store_explicit(&c->slot[i], v + n, memory_order_relaxed);
+}
+
+/* The block of the calling thread (a query worker or the main loop;
+ * NULL on any other thread), for code that runs on either (a transfer
+ * stream ends on the worker of its connection, or on the main loop when
+ * the connection went away first). */
+extern _Thread_local dnsd_counters *dnsd_counters_self;
+
+/* Adds one to slot i of the calling thread's block, if it has one. */
+static inline void dnsd_count(unsigned i)
+{
+	if (dnsd_counters_self != NULL)
+		dnsd_counters_add(dnsd_counters_self, i, 1);
+}
+
+/* The query path: one response of len octets (0: none sent) to a request
+ * over tcp or UDP from family (AF_INET, AF_INET6), with the header flags
+ * of the response and the request's opcode and qtype (qtype 0 when it
+ * did not parse). */
+void dnsd_counters_response(dnsd_counters *c, bool tcp, int family,
+                            unsigned opcode, uint16_t qtype,
+                            uint16_t resp_flags, size_t len);
+
+/* The main loop's registry, labelled series. */
+enum dnsd_metric {
+	DNSD_M_ZONE_LOAD_TIME,   /* gauge {zone}: unix seconds */
+	DNSD_M_ZONE_LOAD_ERRORS, /* counter {zone} */
+	DNSD_M_GIT_LAST_SUCCESS, /* gauge {op="fetch"|"push"}: unix seconds */
+	DNSD_M_UPDATE_PENDING,   /* gauge: commits waiting to be pushed */
+	DNSD_M_ACME_ORDERS,      /* gauge {state}: requests in each state */
+	DNSD_M_CERT_EXPIRY,      /* gauge {certificate}: the notAfter time,
+	                            served as seconds from now */
+	DNSD_M_NMETRICS
+};
+
+/* Sets (or adds v to) the series of metric m with label value label
+ * (NULL for a metric without a label); creates it on first use. Main
+ * thread only; no-op when s has no registry. */
+void dnsd_metrics_set(struct dnsd_server *s, enum dnsd_metric m,
+                      const char *label, double v);
+void dnsd_metrics_add(struct dnsd_server *s, enum dnsd_metric m,
+                      const char *label, double v);
+/* Drops every series of metric m (before setting the current ones). */
+void dnsd_metrics_clear(struct dnsd_server *s, enum dnsd_metric m);
+
+/* Creates the registry and, with metrics-listen set, binds its socket
+ * and serves it on s->base (before privileges are dropped). 0 or -1 with
+ * the reason logged. */
+int dnsd_metrics_start(struct dnsd_server *s);
+/* Stops serving and frees the registry. */
+void dnsd_metrics_stop(struct dnsd_server *s);
+
+#endif
