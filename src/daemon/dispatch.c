@@ -212,13 +212,13 @@ static bool dispatch_tsig(dnsd_worker *w, dnsd_request *r, dnsd_tsig_ctx *tc,
 static void dispatch_count(dnsd_worker *w, const dnsd_request *r,
                            const uint8_t *out, size_t n)
 {
-	dnsd_hdr h = {0};
-	if (n > 0)
-		dnsd_hdr_parse(out, n, &h);
-	dnsd_counters_response(&w->counters, r->tcp,
-	                       r->peer ? r->peer->sa_family : AF_INET,
-	                       DNSD_OPCODE(r->q.hdr.flags),
-	                       r->perr == 0 ? r->q.qtype : 0, h.flags, n);
+	dnsd_wire c;
+	dnsd_wire_init_read(&c, out, n);
+	dnsd_wire_skip(&c, 2);
+	uint16_t flags = dnsd_wire_u16(&c); /* 0 when n == 0 */
+	dnsd_counters_response(
+	    &w->counters, r->tcp, r->peer && r->peer->sa_family == AF_INET6,
+	    DNSD_OPCODE(r->q.hdr.flags), r->q.qtype, flags, n);
 }
 
 /* One row per opcode; an empty row is NOTIMP (IQUERY, STATUS, the

@@ -24,68 +24,39 @@ _Thread_local dnsd_counters *dnsd_counters_self;
 
 /* ---- the query path ---------------------------------------------------- */
 
-/* QTYPE -> DNSD_MX_QT_* + 1 for the types below 256 counted by name. */
-static const uint8_t mx_qtype_index[256] = {
-    [DNSD_TYPE_A] = DNSD_MX_QT_A + 1,
-    [DNSD_TYPE_NS] = DNSD_MX_QT_NS + 1,
-    [DNSD_TYPE_CNAME] = DNSD_MX_QT_CNAME + 1,
-    [DNSD_TYPE_SOA] = DNSD_MX_QT_SOA + 1,
-    [DNSD_TYPE_PTR] = DNSD_MX_QT_PTR + 1,
-    [DNSD_TYPE_MX] = DNSD_MX_QT_MX + 1,
-    [DNSD_TYPE_TXT] = DNSD_MX_QT_TXT + 1,
-    [DNSD_TYPE_AAAA] = DNSD_MX_QT_AAAA + 1,
-    [DNSD_TYPE_SRV] = DNSD_MX_QT_SRV + 1,
-    [DNSD_TYPE_NAPTR] = DNSD_MX_QT_NAPTR + 1,
-    [DNSD_TYPE_DS] = DNSD_MX_QT_DS + 1,
-    [DNSD_TYPE_DNSKEY] = DNSD_MX_QT_DNSKEY + 1,
-    [DNSD_TYPE_TLSA] = DNSD_MX_QT_TLSA + 1,
-    [DNSD_TYPE_SVCB] = DNSD_MX_QT_SVCB + 1,
-    [DNSD_TYPE_HTTPS] = DNSD_MX_QT_HTTPS + 1,
-    [DNSD_TYPE_ANY] = DNSD_MX_QT_ANY + 1,
-    [DNSD_TYPE_AXFR] = DNSD_MX_QT_AXFR + 1,
-    [DNSD_TYPE_IXFR] = DNSD_MX_QT_IXFR + 1,
+const uint8_t dnsd_mx_qtype_index[256] = {
+    [DNSD_TYPE_A] = DNSD_MX_QT_A,
+    [DNSD_TYPE_NS] = DNSD_MX_QT_NS,
+    [DNSD_TYPE_CNAME] = DNSD_MX_QT_CNAME,
+    [DNSD_TYPE_SOA] = DNSD_MX_QT_SOA,
+    [DNSD_TYPE_PTR] = DNSD_MX_QT_PTR,
+    [DNSD_TYPE_MX] = DNSD_MX_QT_MX,
+    [DNSD_TYPE_TXT] = DNSD_MX_QT_TXT,
+    [DNSD_TYPE_AAAA] = DNSD_MX_QT_AAAA,
+    [DNSD_TYPE_SRV] = DNSD_MX_QT_SRV,
+    [DNSD_TYPE_NAPTR] = DNSD_MX_QT_NAPTR,
+    [DNSD_TYPE_DS] = DNSD_MX_QT_DS,
+    [DNSD_TYPE_DNSKEY] = DNSD_MX_QT_DNSKEY,
+    [DNSD_TYPE_TLSA] = DNSD_MX_QT_TLSA,
+    [DNSD_TYPE_SVCB] = DNSD_MX_QT_SVCB,
+    [DNSD_TYPE_HTTPS] = DNSD_MX_QT_HTTPS,
+    [DNSD_TYPE_ANY] = DNSD_MX_QT_ANY,
+    [DNSD_TYPE_AXFR] = DNSD_MX_QT_AXFR,
+    [DNSD_TYPE_IXFR] = DNSD_MX_QT_IXFR,
 };
 
 static const char *const mx_qtype_names[DNSD_MX_NQTYPE] = {
-    "A",     "NS",  "CNAME", "SOA",  "PTR",    "MX",   "TXT",
-    "AAAA",  "SRV", "NAPTR", "DS",   "DNSKEY", "TLSA", "SVCB",
-    "HTTPS", "CAA", "ANY",   "AXFR", "IXFR",   "other"};
+    "other", "A",     "NS",  "CNAME", "SOA",  "PTR",    "MX",
+    "TXT",   "AAAA",  "SRV", "NAPTR", "DS",   "DNSKEY", "TLSA",
+    "SVCB",  "HTTPS", "CAA", "ANY",   "AXFR", "IXFR"};
 
+/* The bounds dnsd_mx_size_bucket() sorts into. */
 static const unsigned mx_size_bounds[DNSD_MX_NSIZE - 1] = {DNSD_MX_SIZE_BOUNDS};
 
-static unsigned mx_qtype(uint16_t t)
-{
-	if (t < 256 && mx_qtype_index[t])
-		return mx_qtype_index[t] - 1u;
-	return t == DNSD_TYPE_CAA ? DNSD_MX_QT_CAA : DNSD_MX_QT_OTHER;
-}
-
-void dnsd_counters_response(dnsd_counters *c, bool tcp, int family,
-                            unsigned opcode, uint16_t qtype,
-                            uint16_t resp_flags, size_t len)
-{
-	unsigned t = tcp ? DNSD_MX_TCP : DNSD_MX_UDP;
-	unsigned f = family == AF_INET6 ? DNSD_MX_IPV6 : DNSD_MX_IPV4;
-
-	dnsd_counters_add(c, DNSD_MX_QUERIES + t * DNSD_MX_NFAMILY + f, 1);
-	if (opcode == DNSD_OPCODE_QUERY)
-		dnsd_counters_add(c, DNSD_MX_QTYPE + mx_qtype(qtype), 1);
-	if (len == 0)
-		return; /* dropped, deferred or streamed */
-	unsigned rcode = DNSD_RCODE(resp_flags);
-	dnsd_counters_add(c, DNSD_MX_RCODE + rcode, 1);
-	if (opcode == DNSD_OPCODE_NOTIFY)
-		dnsd_counters_add(c, DNSD_MX_NOTIFY_IN + rcode, 1);
-	else if (opcode == DNSD_OPCODE_UPDATE)
-		dnsd_counters_add(c, DNSD_MX_UPDATE + rcode, 1);
-	if (resp_flags & DNSD_FLAG_TC)
-		dnsd_counters_add(c, DNSD_MX_TRUNCATED + t, 1);
-	unsigned b = 0;
-	while (b < DNSD_MX_NSIZE - 1 && len > mx_size_bounds[b])
-		b++;
-	dnsd_counters_add(c, DNSD_MX_SIZE + t * DNSD_MX_NSIZE + b, 1);
-	dnsd_counters_add(c, DNSD_MX_SIZE_SUM + t, len);
-}
+_Static_assert(DNSD_TYPE_CAA == 257, "dnsd_mx_qtype knows CAA as 257");
+_Static_assert(DNSD_OPCODE_QUERY == 0 && DNSD_OPCODE_NOTIFY == 4 &&
+                   DNSD_OPCODE_UPDATE == 5 && DNSD_FLAG_TC == 0x0200,
+               "dnsd_counters_response's constants");
 
 /* ---- the registry ------------------------------------------------------ */
 
@@ -192,13 +163,17 @@ struct mx_counter {
 	bool sparse;
 };
 
+/* Bases past the blocks: the two families mx_sum() computes. */
+enum { MX_QUERIES = DNSD_MX_NSLOTS, MX_RESPONSES = MX_QUERIES + 4 };
+#define MX_NVALUES (MX_RESPONSES + 16)
+
 static const struct mx_counter mx_counters[] = {
     {"dnsd_queries_total", "Requests received, by transport and family.",
-     DNSD_MX_QUERIES, MX_LABEL("transport", mx_transport_names),
+     MX_QUERIES, MX_LABEL("transport", mx_transport_names),
      MX_LABEL("family", mx_family_names), false},
     {"dnsd_responses_total",
      "Responses sent, by the header's RCODE.",
-     DNSD_MX_RCODE,
+     MX_RESPONSES,
      MX_LABEL("rcode", mx_rcode_names),
      {0},
      true},
@@ -452,10 +427,12 @@ static void mx_render_process(struct evbuffer *b, dnsd_server *s, time_t now)
 	evbuffer_add_printf(b, "dnsd_workers %u\n", s->nworkers);
 }
 
-/* Every block summed: the workers' and the main loop's. */
+/* Every block summed (the workers' and the main loop's) into sum, the
+ * requests then counted by transport and family, and the responses by
+ * rcode, past the slots. */
 static void mx_sum(dnsd_server *s, uint64_t *sum)
 {
-	memset(sum, 0, sizeof(uint64_t) * DNSD_MX_NSLOTS);
+	memset(sum, 0, sizeof(uint64_t) * MX_NVALUES);
 	for (unsigned w = 0; w <= s->nworkers; w++) {
 		dnsd_counters *c = w < s->nworkers ? &s->workers[w].counters
 		                                   : &s->main_counters;
@@ -463,11 +440,20 @@ static void mx_sum(dnsd_server *s, uint64_t *sum)
 			sum[i] += atomic_load_explicit(&c->slot[i],
 			                               memory_order_relaxed);
 	}
+	for (unsigned tf = 0; tf < DNSD_MX_NTRANSPORT * DNSD_MX_NFAMILY; tf++)
+		for (unsigned rc = 0; rc < 17; rc++) {
+			uint64_t v = sum[DNSD_MX_REQUESTS + tf * 17 + rc];
+			sum[MX_QUERIES + tf] += v;
+			if (rc < 16)
+				sum[MX_RESPONSES + rc] += v;
+		}
+	for (unsigned rc = 0; rc < 16; rc++)
+		sum[MX_RESPONSES + rc] += sum[DNSD_MX_RCODE_LATER + rc];
 }
 
 static void mx_render(struct evbuffer *b, dnsd_server *s)
 {
-	uint64_t sum[DNSD_MX_NSLOTS];
+	uint64_t sum[MX_NVALUES];
 	time_t now = time(NULL);
 
 	mx_sum(s, sum);

@@ -36,8 +36,10 @@ struct dnsd_metrics;
 
 enum { DNSD_MX_UDP, DNSD_MX_TCP, DNSD_MX_NTRANSPORT };
 enum { DNSD_MX_IPV4, DNSD_MX_IPV6, DNSD_MX_NFAMILY };
-/* The query types counted by name; the rest is "other". */
+/* The query types counted by name; the rest is "other" (0, so that a
+ * type absent from dnsd_mx_qtype_index is other). */
 enum {
+	DNSD_MX_QT_OTHER,
 	DNSD_MX_QT_A,
 	DNSD_MX_QT_NS,
 	DNSD_MX_QT_CNAME,
@@ -57,7 +59,6 @@ enum {
 	DNSD_MX_QT_ANY,
 	DNSD_MX_QT_AXFR,
 	DNSD_MX_QT_IXFR,
-	DNSD_MX_QT_OTHER,
 	DNSD_MX_NQTYPE
 };
 /* Upper bounds of dnsd_response_size_bytes, octets; +Inf after them. */
@@ -89,12 +90,16 @@ enum { DNSD_MX_OK, DNSD_MX_FAILED, DNSD_MX_NOKFAIL };
 /* Slot offsets in a dnsd_counters block; the comment gives the index
  * added to the offset. */
 enum {
-	/* requests dispatched: [transport][family] */
-	DNSD_MX_QUERIES = 0,
-	/* responses sent by the worker, by the header's RCODE: [rcode] */
-	DNSD_MX_RCODE = DNSD_MX_QUERIES + DNSD_MX_NTRANSPORT * DNSD_MX_NFAMILY,
+	/* requests dispatched on a worker, by the header's RCODE of the
+	 * response or DNSD_MX_NORESP: [transport][family][rcode] (one slot
+	 * per request serves dnsd_queries_total and dnsd_responses_total) */
+	DNSD_MX_REQUESTS = 0,
+#define DNSD_MX_NORESP 16 /* dropped, deferred or streamed */
+	/* responses answered later, from the main loop: [rcode] */
+	DNSD_MX_RCODE_LATER =
+	    DNSD_MX_REQUESTS + DNSD_MX_NTRANSPORT * DNSD_MX_NFAMILY * 17,
 	/* QUERY requests by QTYPE: [DNSD_MX_QT_*] */
-	DNSD_MX_QTYPE = DNSD_MX_RCODE + 16,
+	DNSD_MX_QTYPE = DNSD_MX_RCODE_LATER + 16,
 	/* responses with TC set: [transport] */
 	DNSD_MX_TRUNCATED = DNSD_MX_QTYPE + DNSD_MX_NQTYPE,
 	/* response sizes, not cumulative: [transport][bucket] */
@@ -143,13 +148,60 @@ static inline void dnsd_count(unsigned i)
 		dnsd_counters_add(dnsd_counters_self, i, 1);
 }
 
-/* The query path: one response of len octets (0: none sent) to a request
- * over tcp or UDP from family (AF_INET, AF_INET6), with the header flags
- * of the response and the request's opcode and qtype (qtype 0 when it
- * did not parse). */
-void dnsd_counters_response(dnsd_counters *c, bool tcp, int family,
-                            unsigned opcode, uint16_t qtype,
-                            uint16_t resp_flags, size_t len);
+/* QTYPE -> DNSD_MX_QT_* for the types below 256 (0: other). */
+extern const uint8_t dnsd_mx_qtype_index[256];
+
+static inline unsigned dnsd_mx_qtype(uint16_t t)
+{
+	if (t < 256)
+		return dnsd_mx_qtype_index[t];
+	return t == 257 /* CAA */ ? DNSD_MX_QT_CAA : DNSD_MX_QT_OTHER;
+}
+
+/* The bucket of a response of len > 0 octets: up to 1024 the powers of
+ * two from 32 (the bit length of len - 1), then the bounds above. */
+static inline unsigned dnsd_mx_size_bucket(size_t len)
+{
+	if (len <= 1024) {
+		unsigned bits =
+		    32 - (unsigned)__builtin_clz(((unsigned)len - 1) | 31);
+		return bits - 5;
+	}
+	return len <= 1232    ? 6
+	       : len <= 1472  ? 7
+	       : len <= 4096  ? 8
+	       : len <= 16384 ? 9
+	       : len <= 65535 ? 10
+	                      : 11;
+}
+
+/* The query path: one request over tcp or UDP from family (AF_INET,
+ * AF_INET6) with its opcode and qtype (any value when it did not parse
+ * or is no QUERY), and its response: flags from its header, len octets
+ * (0: none sent now). Inline: a few adds per query. */
+static inline void dnsd_counters_response(dnsd_counters *c, bool tcp, bool ipv6,
+                                          unsigned opcode, uint16_t qtype,
+                                          uint16_t flags, size_t len)
+{
+	unsigned t = tcp ? DNSD_MX_TCP : DNSD_MX_UDP;
+	unsigned rcode = len ? (flags & 0xfu) : DNSD_MX_NORESP;
+
+	dnsd_counters_add(
+	    c, DNSD_MX_REQUESTS + (t * DNSD_MX_NFAMILY + ipv6) * 17 + rcode, 1);
+	if (opcode == 0 /* QUERY */)
+		dnsd_counters_add(c, DNSD_MX_QTYPE + dnsd_mx_qtype(qtype), 1);
+	else if (len && opcode == 4 /* NOTIFY */)
+		dnsd_counters_add(c, DNSD_MX_NOTIFY_IN + rcode, 1);
+	else if (len && opcode == 5 /* UPDATE */)
+		dnsd_counters_add(c, DNSD_MX_UPDATE + rcode, 1);
+	if (len == 0)
+		return;
+	if (flags & 0x0200 /* TC */)
+		dnsd_counters_add(c, DNSD_MX_TRUNCATED + t, 1);
+	dnsd_counters_add(
+	    c, DNSD_MX_SIZE + t * DNSD_MX_NSIZE + dnsd_mx_size_bucket(len), 1);
+	dnsd_counters_add(c, DNSD_MX_SIZE_SUM + t, len);
+}
 
 /* The main loop's registry, labelled series. */
 enum dnsd_metric {
