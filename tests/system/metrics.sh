@@ -226,6 +226,10 @@ check_delta "AXFR" 'dnsd_transfers_out_total{type="AXFR",result="refused"}' 1
 check_delta "AXFR" 'dnsd_query_types_total{qtype="AXFR"}' 2
 check "promtool on the last scrape" promtool check metrics <"$tmp/m1"
 
+# ---- the Grafana dashboard: JSON, every metric it names served ----
+check_out "conf/grafana-dnsd.json: JSON, every metric it names exists" \
+	$PY "$DNSD_SRC/tests/system/grafana_check.py" "$DNSD_SRC/conf/grafana-dnsd.json" "$tmp/m1" "$tmp/b1"
+
 # every check above read the metrics, none of them logged a complaint
 check "A: no error logged" bash -c "! grep -q '^error' '$tmp/a.log'"
 if [ -n "${METRICS_KEEP:-}" ]; then cp "$tmp/m1" "$tmp/b1" "$METRICS_KEEP/"; fi
