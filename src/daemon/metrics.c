@@ -105,27 +105,6 @@ void dnsd_metrics_add(dnsd_server *s, enum dnsd_metric m, const char *label,
 		mx_find(s->metrics, m, label)->v += v;
 }
 
-void dnsd_metrics_clear(dnsd_server *s, enum dnsd_metric m)
-{
-	if (s->metrics == NULL)
-		return;
-	struct dnsd_metrics *x = s->metrics;
-	struct mx_series **pp = &x->series;
-	while (*pp != NULL) {
-		struct mx_series *e = *pp;
-		if (e->m == m) {
-			*pp = e->next;
-			free(e->label);
-			free(e);
-		} else {
-			pp = &e->next;
-		}
-	}
-	x->tail = &x->series;
-	while (*x->tail != NULL)
-		x->tail = &(*x->tail)->next;
-}
-
 /* ---- rendering --------------------------------------------------------- */
 
 static const char *const mx_rcode_names[16] = {

@@ -222,8 +222,6 @@ void dnsd_metrics_set(struct dnsd_server *s, enum dnsd_metric m,
                       const char *label, double v);
 void dnsd_metrics_add(struct dnsd_server *s, enum dnsd_metric m,
                       const char *label, double v);
-/* Drops every series of metric m (before setting the current ones). */
-void dnsd_metrics_clear(struct dnsd_server *s, enum dnsd_metric m);
 
 /* Creates the registry and, with metrics-listen set, binds its socket
  * and serves it on s->base (before privileges are dropped). 0 or -1 with

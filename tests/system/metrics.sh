@@ -7,7 +7,8 @@
 #   queries): dnsd_queries_total{transport="udp"} grew by what dnsperf
 #   sent, NXDOMAIN responses by the NXDOMAIN queries in it, the by-qtype
 #   counters by the A, AAAA and SOA queries in it, the size histogram's
-#   count by the responses;
+#   count by the responses; a scrape in the middle of a second run sees
+#   part of it, and the total after it all of it;
 # - a truncated UDP answer: dnsd_responses_truncated_total; dig +tcp
 #   queries: the TCP count;
 # - the zone's dnsd_zone_serial equals its SOA serial, before and after an
@@ -151,6 +152,19 @@ check_delta "dnsperf" 'dnsd_query_types_total{qtype="AAAA"}' 35
 check_delta "dnsperf" 'dnsd_query_types_total{qtype="SOA"}' 25
 check_delta "dnsperf" 'dnsd_response_size_bytes_count{transport="udp"}' 200
 check_delta "dnsperf" 'dnsd_responses_truncated_total{transport="udp"}' 0
+
+# ---- a scrape while dnsperf runs: 800 queries at 500 a second ----
+dnsperf -s 127.0.0.1 -p $A_PORT -d "$tmp/queries" -n 20 -c 1 -Q 500 -t 5 >"$tmp/perf2.out" 2>&1 &
+perf_pid=$!
+sleep 0.8
+again "a scrape during dnsperf"
+mid=$(delta 'dnsd_queries_total{transport="udp",family="ipv4"}')
+wait $perf_pid
+check "during dnsperf: part of its queries counted ($mid of 800)" [ "$mid" -gt 0 ] && [ "$mid" -lt 800 ]
+check "during dnsperf: promtool accepts the scrape" promtool check metrics <"$tmp/m1"
+scrape $A_METRICS "$tmp/m1" || bad "scrape after the second dnsperf"
+check_delta "after dnsperf" 'dnsd_queries_total{transport="udp",family="ipv4"}' 800
+check_delta "after dnsperf" 'dnsd_responses_total{rcode="NXDOMAIN"}' 160
 
 # ---- truncation and TCP ----
 dig +noedns +ignore +tries=1 -p $A_PORT @127.0.0.1 big.example.org TXT >"$tmp/tc.out"
