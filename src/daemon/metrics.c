@@ -133,8 +133,8 @@ struct mx_label {
 
 /* A counter family over slots of the blocks: base + i * l2.n + j for
  * the values i of l1 and j of l2 (l2 empty: one label). Sparse
- * families write only the series that are not zero (the unnamed
- * rcodes would be noise). */
+ * families (by rcode) write the first value (NOERROR) and then only the
+ * series that are not zero: sixteen rcodes of zeros would be noise. */
 struct mx_counter {
 	const char *name, *help;
 	unsigned base;

@@ -19,6 +19,7 @@
 # - the secondary: its transfers in, its zone serial following A's, A's
 #   NOTIFY out acknowledged;
 # - another path is 404; promtool check metrics passes on every scrape.
+# A runs two query workers: each counts its own queries, the scrape sums.
 set -u
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -65,6 +66,7 @@ cat >"$tmp/a.conf" <<EOF
 role primary
 listen 127.0.0.1:$A_PORT
 metrics-listen 127.0.0.1:$A_METRICS
+workers 2
 workdir $tmp/a
 git-remote $tmp/remote.git
 git-author "dnsd test <dnsd@example.org>"
@@ -121,6 +123,7 @@ check "POST: refused (got $code)" [ "$code" = 501 ] || [ "$code" = 405 ]
 check "HELP and TYPE lines" grep -q '^# TYPE dnsd_queries_total counter' "$tmp/m0"
 check "a histogram" grep -q '^# TYPE dnsd_response_size_bytes histogram' "$tmp/m0"
 check "dnsd_start_time_seconds" grep -q '^dnsd_start_time_seconds [0-9]' "$tmp/m0"
+check "two workers" grep -q '^dnsd_workers 2$' "$tmp/m0"
 check "the role" grep -q '^dnsd_build_info{version="[^"]*",role="primary"} 1' "$tmp/m0"
 check "zone serial = SOA serial ($serial)" \
 	[ "$(mval "$tmp/m0" 'dnsd_zone_serial{zone="example.org"}')" = "$serial" ]
@@ -138,7 +141,7 @@ check "a fetch counted at start-up" \
 	for i in $(seq 7); do echo "www.example.org AAAA"; done
 	for i in $(seq 5); do echo "example.org SOA"; done
 } >"$tmp/queries"
-dnsperf -s 127.0.0.1 -p $A_PORT -d "$tmp/queries" -n 5 -c 1 -t 5 >"$tmp/perf.out" 2>&1
+dnsperf -s 127.0.0.1 -p $A_PORT -d "$tmp/queries" -n 5 -c 4 -t 5 >"$tmp/perf.out" 2>&1
 sent=$(awk '/Queries sent:/ {print $3}' "$tmp/perf.out")
 completed=$(awk '/Queries completed:/ {print $3}' "$tmp/perf.out")
 check "dnsperf sent 200 and all came back ($sent, $completed)" [ "$sent" = 200 ] && [ "$completed" = 200 ]
