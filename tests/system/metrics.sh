@@ -18,6 +18,8 @@
 # - AXFR with TSIG: dnsd_transfers_out_total done, unsigned: refused;
 # - the secondary: its transfers in, its zone serial following A's, A's
 #   NOTIFY out acknowledged;
+# - a broken zone file pushed: dnsd_zone_load_errors_total, the serial
+#   served unchanged;
 # - another path is 404; promtool check metrics passes on every scrape.
 # A runs two query workers: each counts its own queries, the scrape sums.
 set -u
@@ -249,6 +251,18 @@ check_out "conf/grafana-dnsd.json: JSON, every metric it names exists" \
 
 # every check above read the metrics, none of them logged a complaint
 check "A: no error logged" bash -c "! grep -q '^error' '$tmp/a.log'"
+
+# ---- a broken zone pushed: a load error, the last good version served ----
+git -C "$tmp/work" pull -q "$tmp/remote.git" main
+echo 'broken A 192.0.2.999' >>"$tmp/work/example.org"
+git -C "$tmp/work" commit -q -am broken
+git -C "$tmp/work" push -q "$tmp/remote.git" main
+"$NOTIFY" 127.0.0.1:$A_PORT example.org --key "u._update.example.org:SHA256:$(secret "$tmp/u.dnskey")" >/dev/null 2>&1
+wait_log "$tmp/a.log" "reload failed, keeping serial" 1
+again "a broken zone"
+check_delta "a broken zone" 'dnsd_zone_load_errors_total{zone="example.org"}' 1
+check "a broken zone: the serial served stays $new" \
+	[ "$(mval "$tmp/m1" 'dnsd_zone_serial{zone="example.org"}')" = "$new" ]
 if [ -n "${METRICS_KEEP:-}" ]; then cp "$tmp/m1" "$tmp/b1" "$METRICS_KEEP/"; fi
 kill "$A_PID"
 finish
