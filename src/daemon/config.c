@@ -640,6 +640,22 @@ static int cfg_parse_primary(struct cfg_parser *p,
 	return 0;
 }
 
+static int cfg_parse_metrics_listen(struct cfg_parser *p,
+                                    const struct cfg_directive *d, int argc,
+                                    char **argv)
+{
+	bool has_port = false;
+
+	if (!cfg_parse_addr(argv[0], 0, &p->c->metrics_listen, &has_port) ||
+	    !has_port) {
+		cfg_error(p, "metrics-listen: expected ADDR:PORT, found '%s'%s",
+		          argv[0], cfg_ipv6_hint(argv[0]));
+		return -1;
+	}
+	p->c->metrics_set = true;
+	return 0;
+}
+
 static int cfg_parse_log_level(struct cfg_parser *p,
                                const struct cfg_directive *d, int argc,
                                char **argv)
@@ -921,6 +937,14 @@ static void cfg_print_primary(const struct cfg_directive *d,
 		cfg_print_line(out, d->name, c->primary.text);
 }
 
+static void cfg_print_metrics_listen(const struct cfg_directive *d,
+                                     const dnsd_config *c, FILE *out,
+                                     bool secrets)
+{
+	if (c->metrics_set)
+		cfg_print_line(out, d->name, c->metrics_listen.text);
+}
+
 static void cfg_print_log_level(const struct cfg_directive *d,
                                 const dnsd_config *c, FILE *out, bool secrets)
 {
@@ -1048,6 +1072,8 @@ static const struct cfg_directive cfg_table[] = {
         RANGE(0, 65535, "a count of records")),
     ROW("max-types-per-name", R_ALL, false, cfg_parse_number, cfg_print_number,
         F(max_types_per_name), RANGE(0, 65535, "a count of types")),
+    ROW("metrics-listen", R_ALL, false, cfg_parse_metrics_listen,
+        cfg_print_metrics_listen),
     ROW("zones-dir", R_PRI, false, cfg_parse_path, cfg_print_string,
         F(zones_dir)),
     ROW("git-remote", R_PRI, false, cfg_parse_git_remote, cfg_print_string,
@@ -1561,6 +1587,11 @@ void dnsd_config_reload(dnsd_config *cur, dnsd_config *next)
 	if (!cfg_listen_equal(cur, next))
 		log_warnx("config: the listen addresses changed; they take "
 		          "effect at the next restart");
+	if (cur->metrics_set != next->metrics_set ||
+	    (cur->metrics_set &&
+	     strcmp(cur->metrics_listen.text, next->metrics_listen.text) != 0))
+		log_warnx("config: metrics-listen changed; it takes effect at "
+		          "the next restart");
 	if (!cfg_str_equal(cur->user, next->user))
 		log_warnx("config: user changed; it takes effect at the next "
 		          "restart");

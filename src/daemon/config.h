@@ -70,11 +70,13 @@ typedef struct dnsd_config {
 	unsigned tcp_max_queries;  /* `tcp-max-queries N` per connection,
 	                              1000 */
 	/* response rate limiting of UDP answers (rrl.h), per worker */
-	unsigned rrl_rate;        /* `rrl-rate N` a second, 0 (off) */
-	unsigned rrl_slip;        /* `rrl-slip N`, 2 */
-	unsigned rrl_ipv4_prefix; /* `rrl-ipv4-prefix LEN`, 24 */
-	unsigned rrl_ipv6_prefix; /* `rrl-ipv6-prefix LEN`, 56 */
-	unsigned rrl_table_size;  /* `rrl-table-size N` buckets, 65536 */
+	unsigned rrl_rate;               /* `rrl-rate N` a second, 0 (off) */
+	unsigned rrl_slip;               /* `rrl-slip N`, 2 */
+	unsigned rrl_ipv4_prefix;        /* `rrl-ipv4-prefix LEN`, 24 */
+	unsigned rrl_ipv6_prefix;        /* `rrl-ipv6-prefix LEN`, 56 */
+	unsigned rrl_table_size;         /* `rrl-table-size N` buckets, 65536 */
+	bool metrics_set;                /* `metrics-listen ADDR:PORT` given */
+	dnsd_listen_addr metrics_listen; /* Prometheus over HTTP */
 	/* replication out */
 	dnsd_prefix allow_transfer[DNSD_CONFIG_MAX_PREFIX];
 	unsigned nallow_transfer;

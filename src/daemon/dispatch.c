@@ -207,6 +207,20 @@ static bool dispatch_tsig(dnsd_worker *w, dnsd_request *r, dnsd_tsig_ctx *tc,
 	return false;
 }
 
+/* The request and its response (n octets in out, 0: none) into the
+ * worker's counters (metrics.h). */
+static void dispatch_count(dnsd_worker *w, const dnsd_request *r,
+                           const uint8_t *out, size_t n)
+{
+	dnsd_wire c;
+	dnsd_wire_init_read(&c, out, n);
+	dnsd_wire_skip(&c, 2);
+	uint16_t flags = dnsd_wire_u16(&c); /* 0 when n == 0 */
+	dnsd_counters_response(
+	    &w->counters, r->tcp, r->peer && r->peer->sa_family == AF_INET6,
+	    DNSD_OPCODE(r->q.hdr.flags), r->q.qtype, flags, n);
+}
+
 /* One row per opcode; an empty row is NOTIMP (IQUERY, STATUS, the
  * unassigned ones). */
 static const dispatch_fn dispatch_table[16] = {
@@ -258,6 +272,7 @@ size_t dnsd_dispatch(dnsd_worker *w, const uint8_t *pkt, size_t len,
 	if (has_tsig)
 		dnsd_tsig_ctx_clear(&tc);
 	dnsd_arena_reset(&w->scratch);
+	dispatch_count(w, &r, out, n);
 	return n;
 }
 

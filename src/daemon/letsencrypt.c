@@ -458,11 +458,32 @@ static void le_restore(struct le *le, struct le_req *q)
 
 /* WORKDIR/letsencrypt.state, written atomically: every request with its
  * CSR, the order in flight, the failures, the next try, the last error. */
+/* The requests by state into the metrics (metrics.h), whenever a state
+ * changes (each change is saved). */
+static void le_metrics(struct le *le)
+{
+	static const char *const states[] = {"ordering", "retry_wait", "idle",
+	                                     "bad_csr"};
+	unsigned n[4] = {0};
+
+	for (struct le_req *q = le->reqs; q; q = q->next) {
+		if (q->csr == NULL)
+			continue;
+		n[q->bad                   ? 3
+		  : q->state == LE_RUNNING ? 0
+		  : q->failures > 0        ? 1
+		                           : 2]++;
+	}
+	for (unsigned i = 0; i < 4; i++)
+		dnsd_metrics_set(le->s, DNSD_M_ACME_ORDERS, states[i], n[i]);
+}
+
 static void le_save(struct le *le)
 {
 	json_t *root = json_object(), *reqs = json_array();
 	char tmp[4200];
 
+	le_metrics(le);
 	for (struct le_req *q = le->reqs; q; q = q->next) {
 		if (q->csr == NULL)
 			continue;
@@ -680,6 +701,7 @@ static void le_fail(struct le_req *q, const char *fmt, ...)
 		delay = LE_BACKOFF_MAX;
 	q->failures++;
 	q->next_try = time(NULL) + delay;
+	dnsd_count(DNSD_MX_ACME_ORDERS + DNSD_MX_FAILED);
 	log_warnx("letsencrypt %s (CSR %s): %s; next try in %u s", q->text,
 	          q->id, q->last_error, delay);
 	/* an order that failed is not resumed: the next try orders anew */
@@ -939,6 +961,9 @@ static void le_published(void *ctx, int rc, int rcode, const char *why)
 		char until[32];
 		struct tm tm;
 		gmtime_r(&c.not_after, &tm);
+		dnsd_count(DNSD_MX_ACME_ORDERS + DNSD_MX_OK);
+		dnsd_metrics_set(q->le->s, DNSD_M_CERT_EXPIRY, q->text,
+		                 (double)c.not_after);
 		strftime(until, sizeof(until), "%Y-%m-%dT%H:%M:%SZ", &tm);
 		log_info("letsencrypt %s (CSR %s): certificate published, %zu "
 		         "names, valid until %s, %zu CA certificate%s",

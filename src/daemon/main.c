@@ -4,6 +4,7 @@
  * SIGHUP re-reads the config and has the role reload its zones. */
 #include "config.h"
 #include "log.h"
+#include "metrics.h"
 #include "net.h"
 #include "role.h"
 #include "sdnotify.h"
@@ -128,6 +129,7 @@ static void main_cleanup(struct dnsd_main *m)
 	if (m->s.role != NULL && m->s.role->on_stop != NULL)
 		m->s.role->on_stop(&m->s, m->s.role_state);
 	dnsd_net_close(&m->s);
+	dnsd_metrics_stop(&m->s);
 	dnsd_server_free(&m->s);
 	struct event **sigs[] = {&m->sighup, &m->sigterm, &m->sigint};
 	for (size_t i = 0; i < 3; i++)
@@ -167,7 +169,8 @@ static int main_run(struct dnsd_main *m, const dnsd_role *role)
 		log_error("cannot set up signal handling");
 		return -1;
 	}
-	if (dnsd_net_bind(&m->s) < 0 ||
+	dnsd_counters_self = &m->s.main_counters;
+	if (dnsd_net_bind(&m->s) < 0 || dnsd_metrics_start(&m->s) < 0 ||
 	    dnsd_server_drop_privileges(&m->cfg) < 0)
 		return -1;
 	/* on_stop runs from here on, even when on_start fails half way. */

@@ -1090,6 +1090,12 @@ void dnsd_deferred_answer(dnsd_deferred *d, uint8_t *msg, size_t len,
 		deferred_release(d);
 		return;
 	}
+	dnsd_hdr hd;
+	if (dnsd_hdr_parse(msg, len, &hd) == 0) { /* metrics.h */
+		dnsd_count(DNSD_MX_RCODE_LATER + DNSD_RCODE(hd.flags));
+		if (DNSD_OPCODE(hd.flags) == DNSD_OPCODE_UPDATE)
+			dnsd_count(DNSD_MX_UPDATE + DNSD_RCODE(hd.flags));
+	}
 	if (!d->tcp) {
 		struct iovec iov = {.iov_base = msg, .iov_len = len};
 		struct msghdr h = {.msg_name = &d->peer,

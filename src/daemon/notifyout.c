@@ -166,6 +166,7 @@ static void notify_timer_cb(evutil_socket_t fd, short what, void *arg)
 		notify_send(p);
 		return;
 	}
+	dnsd_count(DNSD_MX_NOTIFY_OUT + DNSD_MX_NOUT_TIMEOUT);
 	log_warnx("NOTIFY out zone %s to %s: never acknowledged after %u "
 	          "tries",
 	          log_zone(p->zone, zone, sizeof(zone)),
@@ -210,6 +211,9 @@ static void notify_read_cb(evutil_socket_t fd, short what, void *arg)
 			continue;
 		}
 		int rcode = DNSD_RCODE(h.flags);
+		dnsd_count(DNSD_MX_NOTIFY_OUT + (rcode == DNSD_RCODE_NOERROR
+		                                     ? DNSD_MX_NOUT_ACKED
+		                                     : DNSD_MX_NOUT_ERROR));
 		if (rcode == DNSD_RCODE_NOERROR)
 			log_info("NOTIFY out zone %s to %s: acknowledged", zone,
 			         to);

@@ -122,8 +122,10 @@ struct primary_load {
 	bool dir_failed;   /* nothing could be read: nothing changes */
 	bool keys_failed;  /* a key file did not load */
 	unsigned failed;   /* zones and key files that did not load */
-	bool same;         /* git: the commit served is still the head */
-	git_oid commit;    /* git: the commit loaded */
+	char **bad_zones;  /* the zones among them, for the metrics */
+	size_t nbad_zones;
+	bool same;      /* git: the commit served is still the head */
+	git_oid commit; /* git: the commit loaded */
 	char commit_hex[GIT_OID_HEXSZ + 1];
 	struct primary_files files; /* git: the zone files loaded */
 	int pull_err;               /* git: gitstore_pull's result */
@@ -512,6 +514,17 @@ static int primary_check_sizes(struct primary_load *l, const char *what,
 	return DNSD_EZONE;
 }
 
+/* A zone that did not load (zname as log_zone writes it), counted on
+ * the main loop (metrics.h). */
+static void primary_note_bad(struct primary_load *l, const char *zname)
+{
+	char **a = realloc(l->bad_zones, (l->nbad_zones + 1) * sizeof(*a));
+	if (a == NULL || (a[l->nbad_zones] = strdup(zname)) == NULL)
+		fatalx("out of memory");
+	l->bad_zones = a;
+	l->nbad_zones++;
+}
+
 static void primary_load_zone(struct primary_load *l, gittree_src *src,
                               const char *path, const char *file, size_t len,
                               git_tree *tree)
@@ -562,6 +575,7 @@ static void primary_load_zone(struct primary_load *l, gittree_src *src,
 		r = primary_check_sizes(l, what, path, &z);
 	if (r < 0) {
 		l->failed++;
+		primary_note_bad(l, zname);
 		if (r != DNSD_ESYNTAX && r != DNSD_EZONE)
 			primary_report(l, true, "%s: %s: %s", what, path,
 			               dnsd_strerror(r));
@@ -2335,6 +2349,9 @@ static void primary_load_free(struct primary_load *l)
 {
 	if (l == NULL)
 		return;
+	for (size_t i = 0; i < l->nbad_zones; i++)
+		free(l->bad_zones[i]);
+	free(l->bad_zones);
 	for (size_t i = 0; i < l->nold; i++)
 		dnsd_zone_unref(l->old[i]);
 	for (size_t i = 0; i < l->nzones; i++)
@@ -2496,6 +2513,20 @@ static void primary_replicate(struct primary *p, struct primary_load *l)
 			dnsd_notifier_zone(p->s->notifier, l->zones[i]);
 }
 
+/* The zones of l that are new versions: loaded now (metrics.h). */
+static void primary_load_times(struct primary *p, struct primary_load *l)
+{
+	char zname[DNSD_NAME_TEXT_MAX];
+
+	for (size_t i = 0; i < l->nzones; i++)
+		if (primary_find(l->old, l->nold,
+		                 dnsd_zone_origin(l->zones[i])) != l->zones[i])
+			dnsd_metrics_set(p->s, DNSD_M_ZONE_LOAD_TIME,
+			                 log_zone(dnsd_zone_origin(l->zones[i]),
+			                          zname, sizeof(zname)),
+			                 (double)time(NULL));
+}
+
 /* Publishes what l loaded (its zones, its keys unless a key file failed
  * while there are keys to keep). */
 static void primary_publish(struct primary *p, struct primary_load *l)
@@ -2517,6 +2548,7 @@ static void primary_publish(struct primary *p, struct primary_load *l)
 				    log_zone(o, zname, sizeof(zname)));
 		}
 	dnsd_server_publish(p->s, db);
+	primary_load_times(p, l);
 	if (l->keys_failed && dnsd_keystore_count(p->s->keys) > 0)
 		log_warnx("keys: a key file did not load, keeping the "
 		          "previous keys");
@@ -2609,6 +2641,35 @@ static void primary_result(struct primary *p, struct primary_load *l)
 		dnsd_server_result(p->s, "last pull ok (%s)", l->commit_hex);
 }
 
+/* What a finished job means for the metrics (metrics.h): fetch and push
+ * results, the commits still waiting, zones that did not load. */
+static void primary_job_metrics(struct primary *p, struct primary_load *l)
+{
+	double now = (double)time(NULL);
+
+	for (size_t i = 0; i < l->nbad_zones; i++)
+		dnsd_metrics_add(p->s, DNSD_M_ZONE_LOAD_ERRORS, l->bad_zones[i],
+		                 1);
+	if (p->g == NULL)
+		return;
+	if (l->pull) {
+		dnsd_count(DNSD_MX_GIT_FETCH +
+		           (l->pull_err < 0 ? DNSD_MX_FAILED : DNSD_MX_OK));
+		if (l->pull_err >= 0)
+			dnsd_metrics_set(p->s, DNSD_M_GIT_LAST_SUCCESS, "fetch",
+			                 now);
+	}
+	if (l->push) {
+		dnsd_count(DNSD_MX_GIT_PUSH +
+		           (l->push_err != 0 ? DNSD_MX_FAILED : DNSD_MX_OK));
+		if (l->push_err == 0)
+			dnsd_metrics_set(p->s, DNSD_M_GIT_LAST_SUCCESS, "push",
+			                 now);
+		dnsd_metrics_set(p->s, DNSD_M_UPDATE_PENDING, NULL,
+		                 l->push_err == 0 ? 0 : (double)l->ahead);
+	}
+}
+
 static void primary_job_done(evutil_socket_t fd, short what, void *arg)
 {
 	struct primary *p = arg;
@@ -2619,6 +2680,7 @@ static void primary_job_done(evutil_socket_t fd, short what, void *arg)
 		primary_journal_done(p, l);
 		primary_job_fetched(p, l);
 	}
+	primary_job_metrics(p, l);
 	if (l->dir_failed) {
 		if (l->dir != NULL)
 			log_error(
@@ -3281,6 +3343,7 @@ static int primary_start_git(struct primary *p)
 	}
 	free(dir);
 	size_t ahead = gitstore_ahead(p->g);
+	dnsd_metrics_set(p->s, DNSD_M_UPDATE_PENDING, NULL, (double)ahead);
 	if (ahead > 0) {
 		log_info("git: %zu local commit%s wait to be pushed", ahead,
 		         ahead == 1 ? "" : "s");
@@ -3327,6 +3390,7 @@ static int primary_start(dnsd_server *s, void **state)
 	bool ok = !l->dir_failed;
 	if (ok)
 		primary_publish(p, l);
+	primary_job_metrics(p, l);
 	primary_load_free(l);
 	return ok ? 0 : -1;
 }

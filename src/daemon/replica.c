@@ -693,6 +693,28 @@ static void rep_soa_done(struct rep_zone *z, uint32_t serial)
 	rep_refreshed(z, false);
 }
 
+/* A transfer's outcome into the metrics (metrics.h): a failed one is a
+ * failed load of the zone. */
+static void rep_count(struct rep_zone *z, uint16_t qtype, int rc,
+                      const dnsd_xfrin_result *res)
+{
+	if (qtype == DNSD_TYPE_SOA)
+		return;
+	unsigned kind = DNSD_MX_AXFR, result = DNSD_MX_XIN_FAILED;
+	if (rc == 0 && res->kind == DNSD_XFRIN_UPTODATE)
+		result = DNSD_MX_XIN_UPTODATE;
+	else if (rc == 0)
+		result = DNSD_MX_XIN_DONE;
+	if (rc == 0 ? res->kind == DNSD_XFRIN_IXFR : qtype == DNSD_TYPE_IXFR)
+		kind = DNSD_MX_IXFR;
+	dnsd_count(DNSD_MX_XFR_IN + kind * DNSD_MX_NXIN + result);
+	if (rc == 0 && result == DNSD_MX_XIN_DONE)
+		dnsd_metrics_set(z->r->s, DNSD_M_ZONE_LOAD_TIME, z->name,
+		                 (double)time(NULL));
+	else if (rc != 0)
+		dnsd_metrics_add(z->r->s, DNSD_M_ZONE_LOAD_ERRORS, z->name, 1);
+}
+
 static void rep_done(void *ctx, int rc, const char *why, dnsd_xfrin_result *res)
 {
 	struct rep_zone *z = ctx;
@@ -702,6 +724,7 @@ static void rep_done(void *ctx, int rc, const char *why, dnsd_xfrin_result *res)
 	z->xc = NULL;
 	z->state = Z_IDLE;
 	r->running--;
+	rep_count(z, qtype, rc, res);
 	if (rc == 0 && qtype == DNSD_TYPE_SOA) {
 		rep_soa_done(z, res->serial);
 	} else if (rc == 0 && res->kind == DNSD_XFRIN_UPTODATE) {
@@ -1108,6 +1131,7 @@ static void rep_found(void *ctx, zonecopy_found *f)
 	z->last_transfer = f->has_state ? f->st.last_transfer : 0;
 	int64_t age = (int64_t)time(NULL) - z->last_refresh;
 	z->expired = age >= (int64_t)expire;
+	dnsd_metrics_set(r->s, DNSD_M_ZONE_LOAD_TIME, name, (double)time(NULL));
 	log_info("zone %s: serial %u loaded from disk (%zu records, last "
 	         "refresh %lld s ago)%s",
 	         name, dnsd_zone_serial(z->cur), dnsd_zone_record_count(z->cur),

@@ -313,6 +313,7 @@ static void *server_worker_main(void *arg)
 {
 	dnsd_worker *w = arg;
 
+	dnsd_counters_self = &w->counters;
 	/* Runs until dnsd_server_stop_workers breaks the loop, even when
 	 * the worker has no listener. */
 	event_base_loop(w->base, EVLOOP_NO_EXIT_ON_EMPTY);

@@ -15,6 +15,7 @@
 #define DNSD_DAEMON_SERVER_H
 
 #include "config.h"
+#include "metrics.h"
 #include <dnsd/answer.h>
 #include <dnsd/arena.h>
 #include <dnsd/msg.h>
@@ -35,6 +36,8 @@ struct dnsd_via;
 #define DNSD_MAX_WORKERS 64
 
 typedef struct dnsd_worker {
+	/* metrics.h: written by this worker only, summed on a scrape */
+	dnsd_counters counters;
 	struct dnsd_server *server;
 	unsigned index;
 	struct event_base *base;
@@ -93,6 +96,9 @@ typedef struct dnsd_server {
 	bool started, loading;
 	char last_result[160];
 	struct event *watchdog;
+	/* metrics.h: the main loop's counters and its registry */
+	dnsd_counters main_counters;
+	struct dnsd_metrics *metrics;
 } dnsd_server;
 
 /* Sets s up for cfg on the main loop base: one event_base per worker

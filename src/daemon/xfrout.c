@@ -43,6 +43,7 @@ struct xfrout_stream {
 	dnsd_ixfr_step **steps;
 	size_t nsteps;
 	const char *what; /* "AXFR out", "IXFR out" */
+	uint16_t qtype;   /* AXFR, IXFR */
 	char zone_text[DNSD_NAME_TEXT_MAX];
 	char peer[64];
 	char key[DNSD_NAME_TEXT_MAX];
@@ -84,10 +85,20 @@ static void xfrout_release(struct xfrout_stream *xs)
 	free(xs);
 }
 
+/* One outgoing transfer of the type of qtype into the calling thread's
+ * counters (metrics.h). */
+static void xfrout_count(uint16_t qtype, unsigned result)
+{
+	unsigned kind = qtype == DNSD_TYPE_IXFR ? DNSD_MX_IXFR : DNSD_MX_AXFR;
+	dnsd_count(DNSD_MX_XFR_OUT + kind * DNSD_MX_NXOUT + result);
+}
+
 static void xfrout_done(dnsd_stream *st, bool completed)
 {
 	struct xfrout_stream *xs = (struct xfrout_stream *)st;
 
+	xfrout_count(xs->qtype,
+	             completed ? DNSD_MX_XOUT_DONE : DNSD_MX_XOUT_CUT);
 	if (completed)
 		log_info("%s zone %s to %s%s%s: done, serial %u, %zu "
 		         "messages, %zu records, %.3f s",
@@ -110,6 +121,7 @@ static size_t xfrout_error(dnsd_worker *w, dnsd_request *r, int rcode,
 {
 	dnsd_answer_opts o = w->server->answer_opts;
 	o.tcp = r->tcp;
+	xfrout_count(r->q.qtype, DNSD_MX_XOUT_REFUSED);
 	return dnsd_answer_error(&r->q, r->perr, rcode, &o, out, cap);
 }
 
@@ -169,6 +181,7 @@ xfrout_stream_new(dnsd_server *s, const dnsd_query *q,
 	xs->steps = steps;
 	xs->nsteps = n;
 	xs->what = q->qtype == DNSD_TYPE_IXFR ? "IXFR out" : "AXFR out";
+	xs->qtype = q->qtype;
 	log_zone(dnsd_zone_origin(z), xs->zone_text, sizeof(xs->zone_text));
 	log_peer(peer, xs->peer, sizeof(xs->peer));
 	if (peer->sa_family == AF_INET || peer->sa_family == AF_INET6) {
@@ -302,6 +315,8 @@ static size_t xfrout_udp(dnsd_worker *w, dnsd_request *r, dnsd_zone *z,
 		dnsd_ixfr_step_unref(steps[i]);
 	free(steps);
 	dnsd_zone_unref(z);
+	if (len)
+		xfrout_count(r->q.qtype, DNSD_MX_XOUT_DONE);
 	return len ? len : xfrout_error(w, r, DNSD_RCODE_SERVFAIL, out, cap);
 }
 

@@ -23,15 +23,23 @@
 # - renewal: pebble restarted with 30 s certificates (a new root, a new
 #   account), a certificate renews after 20 s with the same key;
 # - pebble rejects a quarter of the nonces throughout (badNonce retried);
-# - the role answers no query (REFUSED), only NOTIFY.
+# - the role answers no query (REFUSED), only NOTIFY;
+# - its metrics (metrics-listen 127.0.0.1:16724): the order issued, the
+#   certificate's expiry ahead, the refused one counted failed and its
+#   request waiting to retry.
 set -u
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 . "$(dirname "$0")/lib.sh"
-need pebble openssl dig nsupdate git
+need pebble openssl dig nsupdate git curl promtool
 KEYGEN=$DNSD_BUILD/src/tools/dnsd-keygen
 CERTIFY=$DNSD_BUILD/src/tools/dnsd-certify
 A_PORT=16620
 LE_PORT=16621
+LE_METRICS=16724 # of the ports of tests/system/metrics.sh
+# le_metric SERIES-REGEX: the value of the role's first series matching
+le_metric() {
+	curl -sf "http://127.0.0.1:$LE_METRICS/metrics" | awk -v k="$1" '$1 ~ k { print $2; exit }'
+}
 ACME=127.0.0.1:16622
 MGMT=127.0.0.1:16623
 export GIT_CONFIG_NOSYSTEM=1 GIT_CONFIG_GLOBAL=/dev/null HOME=$tmp
@@ -117,6 +125,7 @@ EOF
 cat >"$tmp/le.conf" <<EOF
 role letsencrypt
 listen 127.0.0.1:$LE_PORT
+metrics-listen 127.0.0.1:$LE_METRICS
 workdir $tmp/le
 primary 127.0.0.1:$A_PORT
 key l._transfer:SHA256:$(secret "$tmp/l.dnskey")
@@ -196,6 +205,16 @@ for _ in $(seq 50); do in_git www.example.org && break; sleep 0.2; done
 check "one name: CSR, certificate and CA committed in the remote" in_git www.example.org
 check "the role logged the order and the publication" \
 	bash -c "grep -q 'letsencrypt _letsencrypt._tcp.www.example.org. (CSR [0-9a-f]*): order https://' '$tmp/le.log' && grep -q 'letsencrypt _letsencrypt._tcp.www.example.org. (CSR [0-9a-f]*): certificate published' '$tmp/le.log'"
+
+curl -sf "http://127.0.0.1:$LE_METRICS/metrics" >"$tmp/le.metrics"
+check "metrics: promtool accepts the role's" promtool check metrics <"$tmp/le.metrics"
+check "metrics: an order issued" \
+	[ "$(le_metric '^dnsd_acme_orders_total[{]result="issued"[}]$')" -ge 1 ]
+expiry=$(le_metric '^dnsd_acme_certificate_expiry_seconds[{]certificate="_letsencrypt._tcp.www.example.org."[}]$')
+check "metrics: the certificate expires in the future ($expiry s)" \
+	awk -v e="${expiry:-0}" 'BEGIN { exit !(e > 0) }'
+check "metrics: the request is idle" \
+	[ "$(le_metric '^dnsd_acme_requests[{]state="idle"[}]$')" -ge 1 ]
 
 # ---- asked again: current, nothing ordered ----
 orders=$(grep -c ': order https://' "$tmp/le.log")
@@ -288,6 +307,9 @@ check "a refused UPDATE: logged with the reason and a backoff" \
 	grep -q "_letsencrypt._tcp.www.other.test. (CSR [0-9a-f]*): the UPDATE adding the challenge TXT at _acme-challenge.www.other.test.: .*; next try in 60 s" "$tmp/le.log"
 check "a refused UPDATE: nothing published" bash -c "! grep -q '_letsencrypt._tcp.www.other.test. (CSR [0-9a-f]*): certificate published' '$tmp/le.log'"
 check "a refused UPDATE: no TXT there" [ -z "$(dig +short -p $A_PORT @127.0.0.1 _acme-challenge.www.other.test TXT)" ]
+check "metrics: the failed order counted, the request waits to retry" \
+	[ "$(le_metric '^dnsd_acme_orders_total[{]result="failed"[}]$')" -ge 1 ] &&
+	[ "$(le_metric '^dnsd_acme_requests[{]state="retry_wait"[}]$')" -ge 1 ]
 check "a refused UPDATE: one order, not one per retry" [ "$(grep -c '_letsencrypt._tcp.www.other.test. (CSR [0-9a-f]*): order https' "$tmp/le.log")" -eq 1 ]
 
 # ---- the CA down: a clear log line and a backoff, no order ----
