@@ -66,6 +66,7 @@ for dnsd in "$@"; do
 	wait "$pid" || true
 	pid=
 	done_q=$(awk '/Queries completed:/ {print $3}' "$tmp/perf")
+	[ -n "${KEEP_CG:-}" ] && cp "$tmp/cg" "$KEEP_CG.$(basename "$(dirname "$(dirname "$(dirname "$dnsd")")")")"
 	ir=$(callgrind_annotate "$tmp/cg" 2>/dev/null | awk '/PROGRAM TOTALS/ {gsub(",", "", $1); print $1}')
 	awk -v d="$dnsd" -v f="$fn" -v ir="$ir" -v q="$done_q" \
 		'BEGIN { printf "%s: %s: %d instructions, %d queries answered, %.1f a query\n", d, f, ir, q, ir / (q + 1) }'

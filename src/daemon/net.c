@@ -107,6 +107,11 @@ struct dnsd_net_worker {
 	struct sockaddr_storage peer[DNSD_NET_UDP_BATCH];
 	union udp_ctl rctl[DNSD_NET_UDP_BATCH], sctl[DNSD_NET_UDP_BATCH];
 	dnsd_zone_prefetch prefetch[DNSD_NET_UDP_BATCH]; /* per request */
+	/* rmsg: entries rused.. are as udp_recv_prepare left them, for a
+	 * listener with pktinfo rpktinfo (the kernel writes only the
+	 * entries it fills); rprepared false: none is */
+	unsigned rused;
+	bool rprepared, rpktinfo;
 	struct ratelimit *rrl; /* rrl-rate, or NULL (ratelimit.h) */
 	uint8_t (*rbuf)[DNSD_NET_UDP_BUF];
 	uint8_t (*sbuf)[DNSD_NET_UDP_BUF];
@@ -287,9 +292,18 @@ int dnsd_net_bind(dnsd_server *s)
 
 /* ---- UDP -------------------------------------------------------------- */
 
+/* The receive headers for the next recvmmsg: only those the last one
+ * filled, unless the listener differs in pktinfo (a short batch, the
+ * common case under light load, then costs what it used). */
 static void udp_recv_prepare(struct dnsd_net_worker *nw, bool pktinfo)
 {
-	for (unsigned i = 0; i < DNSD_NET_UDP_BATCH; i++) {
+	unsigned n = nw->rprepared && nw->rpktinfo == pktinfo
+	                 ? nw->rused
+	                 : DNSD_NET_UDP_BATCH;
+	nw->rprepared = true;
+	nw->rpktinfo = pktinfo;
+	nw->rused = 0;
+	for (unsigned i = 0; i < n; i++) {
 		struct msghdr *h = &nw->rmsg[i].msg_hdr;
 		h->msg_name = &nw->peer[i];
 		h->msg_namelen = sizeof(nw->peer[i]);
@@ -428,8 +442,14 @@ static void udp_readable(evutil_socket_t fd, short what, void *arg)
 		udp_recv_prepare(nw, l->pktinfo);
 		int n = recvmmsg(fd, nw->rmsg, DNSD_NET_UDP_BATCH, MSG_DONTWAIT,
 		                 NULL);
-		if (n <= 0)
-			return; /* drained (EAGAIN) or a transient error */
+		if (n <= 0) {
+			/* drained (EAGAIN) or a transient error; after an
+			 * error, every header is prepared again */
+			if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK)
+				nw->rprepared = false;
+			return;
+		}
+		nw->rused = (unsigned)n;
 		nw->db = dnsd_worker_snapshot(nw->w);
 		if (nw->rrl != NULL)
 			ratelimit_batch(nw->rrl);
