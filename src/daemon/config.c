@@ -1115,6 +1115,9 @@ static const struct cfg_directive cfg_table[] = {
     ROW("xfr-max-bytes", R_SEC | R_LE, false, cfg_parse_number,
         cfg_print_number, F(xfr_max_bytes),
         RANGE(65536, 4000000000UL, "a size in octets")),
+    ROW("notify-max-pending", R_SEC | R_LE, false, cfg_parse_number,
+        cfg_print_number, F(notify_max_pending),
+        RANGE(1, 65536, "a count of zones")),
     /* a primary takes keys from here too, beside its key files */
     ROW("key", R_ALL, true, cfg_parse_key, cfg_print_key),
     ROW("keys-file", R_ALL, true, cfg_parse_keys_file, cfg_print_keys_file),
@@ -1382,6 +1385,7 @@ static void cfg_defaults(dnsd_config *c)
 	c->rrl_table_size = 65536;
 	c->xfr_max_records = 10000000;
 	c->xfr_max_bytes = 2000000000;
+	c->notify_max_pending = 256;
 }
 
 static struct cfg_where *cfg_where_of(struct cfg_parser *p, const char *name)
@@ -1621,6 +1625,7 @@ void dnsd_config_reload(dnsd_config *cur, dnsd_config *next)
 	cur->max_records_per_type = next->max_records_per_type;
 	cur->max_types_per_name = next->max_types_per_name;
 	cur->xfr_max_records = next->xfr_max_records;
+	cur->notify_max_pending = next->notify_max_pending;
 	cur->xfr_max_bytes = next->xfr_max_bytes;
 	memcpy(cur->allow_transfer, next->allow_transfer,
 	       sizeof(cur->allow_transfer));

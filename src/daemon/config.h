@@ -95,8 +95,10 @@ typedef struct dnsd_config {
 	unsigned max_records_per_type; /* `max-records-per-type N`, 1000 */
 	unsigned max_types_per_name;   /* `max-types-per-name N`, 100 */
 	/* replication in: the limits of one incoming transfer */
-	unsigned xfr_max_records; /* `xfr-max-records N`, 10000000 */
-	unsigned xfr_max_bytes;   /* `xfr-max-bytes N` of messages, 2e9 */
+	unsigned notify_max_pending; /* `notify-max-pending N`: zones whose
+	                                NOTIFY waits for the main loop, 256 */
+	unsigned xfr_max_records;    /* `xfr-max-records N`, 10000000 */
+	unsigned xfr_max_bytes;      /* `xfr-max-bytes N` of messages, 2e9 */
 } dnsd_config;
 
 /* Parses path (and its includes) into c. Each error is printed to errs as

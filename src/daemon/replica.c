@@ -25,7 +25,6 @@
 #include <time.h>
 
 #define REP_RUNNING_MAX  10      /* SOA queries and transfers in at once */
-#define REP_NOTICES_MAX  256     /* NOTIFYs waiting for the main loop */
 #define REP_LEARN_PERIOD 300     /* seconds between a root key's SOA queries */
 #define REP_FIRST_RETRY  5       /* no SOA known yet: retry after, doubling */
 #define REP_FIRST_MAX    300     /* ... up to */
@@ -90,8 +89,8 @@ struct replica {
 	char *dir;
 	/* NOTIFYs from the workers */
 	pthread_mutex_t lock;
-	struct rep_notice notices[REP_NOTICES_MAX];
-	unsigned nnotices;
+	struct rep_notice *notices; /* notify-max-pending of them */
+	unsigned nnotices, notices_cap;
 	struct event *notice_ev;
 	/* REFUSED NOTIFYs logged this second */
 	_Atomic int64_t refused_sec;
@@ -941,7 +940,7 @@ size_t replica_notify(replica *r, dnsd_request *req, uint8_t *out, size_t cap)
 	unsigned i = 0;
 	while (i < r->nnotices && !dnsd_name_equal(r->notices[i].zone, nt.zone))
 		i++;
-	bool room = i < REP_NOTICES_MAX;
+	bool room = i < r->notices_cap;
 	if (room) {
 		r->notices[i] = nt;
 		if (i == r->nnotices)
@@ -1152,7 +1151,10 @@ int replica_start(dnsd_server *s, replica **out)
 	s->keys = dnsd_keystore_new();
 	s->ixfr = dnsd_ixfr_new(s->cfg->ixfr_max_history);
 	r->notice_ev = event_new(s->base, -1, 0, rep_notice_cb, r);
-	if (s->keys == NULL || s->ixfr == NULL || r->notice_ev == NULL)
+	r->notices_cap = s->cfg->notify_max_pending;
+	r->notices = calloc(r->notices_cap, sizeof(*r->notices));
+	if (s->keys == NULL || s->ixfr == NULL || r->notice_ev == NULL ||
+	    r->notices == NULL)
 		return -1;
 	if (rep_load_keys(s->cfg, s->keys, NULL) < 0)
 		return -1;
@@ -1186,6 +1188,21 @@ int replica_start(dnsd_server *s, replica **out)
 	return 0;
 }
 
+/* notify-max-pending changed by a reload: the queue resized, unless
+ * more are waiting than it would hold (then at the next reload). */
+static void rep_notices_resize(struct replica *r, unsigned cap)
+{
+	pthread_mutex_lock(&r->lock);
+	if (cap != r->notices_cap && r->nnotices <= cap) {
+		struct rep_notice *n = realloc(r->notices, cap * sizeof(*n));
+		if (n != NULL) {
+			r->notices = n;
+			r->notices_cap = cap;
+		}
+	}
+	pthread_mutex_unlock(&r->lock);
+}
+
 int replica_reload(replica *r)
 {
 	dnsd_server *s = r->s;
@@ -1203,6 +1220,7 @@ int replica_reload(replica *r)
 	}
 	dnsd_keystore_replace(s->keys, ks);
 	dnsd_keystore_free(ks);
+	rep_notices_resize(r, s->cfg->notify_max_pending);
 	size_t before = r->nzones;
 	rep_from_keys(r);
 	for (size_t i = 0; i < r->nzones; i++) {
@@ -1243,6 +1261,7 @@ void replica_stop(replica *r)
 	if (r->watch_start)
 		event_free(r->watch_start);
 	pthread_mutex_destroy(&r->lock);
+	free(r->notices);
 	free(r->dir);
 	free(r);
 	dnsd_notifier_free(s->notifier);

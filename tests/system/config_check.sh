@@ -56,7 +56,7 @@ for d in role listen workdir user log-level notify-port key keys-file \
 	edns-payload workers tcp-idle-timeout tcp-max-clients \
 	tcp-max-queries xfr-max-records xfr-max-bytes rrl-rate rrl-slip \
 	rrl-ipv4-prefix rrl-ipv6-prefix rrl-table-size max-records-per-type \
-	max-types-per-name transfers-max-per-peer update-max-pending; do
+	max-types-per-name transfers-max-per-peer update-max-pending notify-max-pending acme-key-type acme-profile metrics-listen; do
 	check "no round-trip output has '$d'" \
 		grep -q "^$d " roundtrip-*.out
 done

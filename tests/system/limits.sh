@@ -18,6 +18,10 @@
 #   from the same address is REFUSED (logged), one from another address
 #   (127.0.0.2) is served; once the first is gone, the address may
 #   transfer again.
+# - notify-max-pending 4 on B: a burst of signed NOTIFYs for 500 zones
+#   under example.org (which B's key covers) in one go: while the main
+#   loop takes them in, those past four zones waiting are REFUSED
+#   (logged), the others NOERROR; every one answered.
 set -u
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -89,6 +93,7 @@ workdir $tmp/b
 primary 127.0.0.1:$A_PORT
 key $AB:SHA256:$(secret "$tmp/ab.dnskey")
 max-records-per-type 3
+notify-max-pending 4
 EOF
 mkdir -p "$tmp/a" "$tmp/b"
 
@@ -239,5 +244,45 @@ check "the stalled transfer ends (cut off)" wait_log "$tmp/c.log" \
 dig -p $C_PORT @127.0.0.1 big.test AXFR +tries=1 +time=5 >"$tmp/dig1" 2>&1
 check "then 127.0.0.1 may transfer again" \
 	grep -q 'XFR size: 200004 records' "$tmp/dig1"
+
+# ---- notify-max-pending: a burst of NOTIFYs for many zones ----
+cat >"$tmp/burst.py" <<'EOF'
+import socket, sys
+import dns.message, dns.opcode, dns.flags, dns.rdatatype, dns.tsig, dns.tsigkeyring
+port, keyname, secret, n = int(sys.argv[1]), sys.argv[2], sys.argv[3], int(sys.argv[4])
+kr = dns.tsigkeyring.from_text({keyname: secret})
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 1 << 20)
+s.connect(("127.0.0.2", port))
+wires = []
+for i in range(n):
+    m = dns.message.make_query("z%d.example.org." % i, dns.rdatatype.SOA)
+    m.set_opcode(dns.opcode.NOTIFY)
+    m.flags |= dns.flags.AA
+    m.use_tsig(kr, keyname, algorithm=dns.tsig.HMAC_SHA256)
+    wires.append(m.to_wire())
+for w in wires:
+    s.send(w)
+codes = {}
+s.settimeout(2)
+try:
+    while sum(codes.values()) < n:
+        d = s.recv(4096)
+        rc = d[3] & 15
+        codes[rc] = codes.get(rc, 0) + 1
+except socket.timeout:
+    pass
+ok, ref = codes.get(0, 0), codes.get(5, 0)
+print("NOERROR %d REFUSED %d other %d" % (ok, ref, sum(codes.values()) - ok - ref))
+EOF
+"$PY" "$tmp/burst.py" $B_PORT $AB "$(secret "$tmp/ab.dnskey")" 500 >"$tmp/burst" 2>&1
+read -r _ nok _ nref _ nother <"$tmp/burst"
+echo "# NOTIFY burst: $(cat "$tmp/burst")"
+check "notify-max-pending: some NOTIFYs past four waiting REFUSED ($(cat "$tmp/burst"))" \
+	[ "${nref:-0}" -gt 0 ]
+check "notify-max-pending: the others taken" [ "${nok:-0}" -gt 0 ]
+check "notify-max-pending: every NOTIFY answered" \
+	[ $((${nok:-0} + ${nref:-0})) -eq 500 ] && [ "${nother:-1}" -eq 0 ]
+check "notify-max-pending: logged" has "$tmp/b.log" 'too many NOTIFYs waiting'
 
 finish
