@@ -1116,6 +1116,21 @@ static void rep_found(void *ctx, zonecopy_found *f)
 			return;
 		}
 	}
+	/* a copy made before max-records-per-type or max-types-per-name
+	 * were lowered is held to them as a transfer would be */
+	dnsd_zone_limits lim = {
+	    .max_rrset_records = r->s->cfg->max_records_per_type,
+	    .max_name_rrsets = r->s->cfg->max_types_per_name};
+	char why[DNSD_NAME_TEXT_MAX + 96];
+	if (f->zone != NULL &&
+	    dnsd_zone_check_limits(f->zone, &lim, why, sizeof(why)) < 0) {
+		log_error("zone %s: the copy on disk: %s; not served, fetching "
+		          "it again by AXFR",
+		          name, why);
+		dnsd_zone_unref(f->zone);
+		z->axfr_next = true;
+		return;
+	}
 	if (f->zone == NULL) {
 		log_error("zone %s: the copy on disk is not usable (%s); "
 		          "fetching it again by AXFR",

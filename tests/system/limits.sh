@@ -11,6 +11,8 @@
 # - B transfers the zone while it fits; an UPDATE on A that makes an
 #   RRset too large for B: B's transfer fails, logged, and B keeps
 #   serving the version it had;
+# - B restarted with max-records-per-type 2: its copy on disk is held to
+#   it (not served, logged), and served again back at 3;
 # - update-max-pending 2: a burst of UPDATEs sent at once, those past
 #   two waiting for their commit REFUSED (logged), every one answered;
 # - transfers-max-per-peer 1 on a zones-dir primary C (127.0.0.1:16745):
@@ -168,6 +170,7 @@ check "serial still 1" [ "$(serial 127.0.0.1 $A_PORT example.org)" = 1 ]
 
 # ---- transfers in ----
 dnsd_start "$tmp/b.conf" "$tmp/b.log"
+bpid=$pid
 for _ in $(seq 100); do
 	[ "$(serial 127.0.0.2 $B_PORT example.org)" = 1 ] && break
 	sleep 0.1
@@ -186,6 +189,29 @@ check "B keeps serving serial 1" \
 check "B keeps the 3 A at www" \
 	[ "$(ask 127.0.0.2 $B_PORT www.example.org A | wc -l)" -eq 3 ]
 grep -E 'past|IXFR in|AXFR in' "$tmp/b.log" | sed 's/^/# B: /'
+
+# ---- B's copy on disk, held to a limit lowered since ----
+kill "$bpid"
+wait "$bpid" 2>/dev/null
+sed -i 's/^max-records-per-type 3$/max-records-per-type 2/' "$tmp/b.conf"
+dnsd_start "$tmp/b.conf" "$tmp/b2.log"
+bpid=$pid
+check "B's copy on disk past max-records-per-type 2: not served, logged" \
+	wait_log "$tmp/b2.log" \
+	'zone example.org.*the copy on disk: www.example.org. A has 3 records, past max-records-per-type 2; not served' 1
+check "B serves no example.org then (REFUSED)" \
+	[ "$(status 127.0.0.2 $B_PORT example.org SOA)" = REFUSED ]
+kill "$bpid"
+wait "$bpid" 2>/dev/null
+sed -i 's/^max-records-per-type 2$/max-records-per-type 3/' "$tmp/b.conf"
+dnsd_start "$tmp/b.conf" "$tmp/b.log"
+bpid=$pid
+for _ in $(seq 50); do
+	[ "$(ask 127.0.0.2 $B_PORT www.example.org A | wc -l)" -eq 3 ] && break
+	sleep 0.2
+done
+check "back at 3, B serves its copy again" \
+	[ "$(ask 127.0.0.2 $B_PORT www.example.org A | wc -l)" -eq 3 ]
 check "A still runs" kill -0 "$apid"
 
 # ---- UPDATEs waiting for their commit ----
