@@ -10,7 +10,8 @@
 # with its final stats, and skips those after it. Per target WORK holds
 # NAME.log, the corpus NAME/, crash-*/leak-*/timeout-* artifacts under
 # NAME-artifacts/ and the binary that ran; WORK/summary is one line per
-# target: name, executions, exec/s, cov, ft, corpus files, result.
+# target: name, executions, exec/s, cov, ft, corp (the units/size of
+# libFuzzer's corpus), files (in WORK/NAME), result.
 set -uo pipefail
 build=${1:?usage: campaign.sh BUILD_DIR RUNS WORK [NAME...]}
 runs=${2:?usage: campaign.sh BUILD_DIR RUNS WORK [NAME...]}
@@ -65,11 +66,12 @@ for name in "${names[@]}"; do
 	last=$(grep -E '^#[0-9]+' "$log" | tail -1)
 	cov=$(sed -n 's/.* cov: \([0-9]*\).*/\1/p' <<<"$last")
 	ft=$(sed -n 's/.* ft: \([0-9]*\).*/\1/p' <<<"$last")
+	corp=$(sed -n 's/.* corp: \([^ ]*\).*/\1/p' <<<"$last")
 	files=$(find "$work/$name" -type f | wc -l)
 	result=ok
 	[ "$rc" -eq 0 ] || { result="FAILED rc=$rc"; status=1; }
 	echo "$name execs=${execs:-?} exec/s=${rate:-?} cov=${cov:-?}" \
-		"ft=${ft:-?} corpus=$files $result $(date -u +%FT%TZ)" |
+		"ft=${ft:-?} corp=${corp:-?} files=$files $result $(date -u +%FT%TZ)" |
 		tee -a "$work/summary"
 done
 exit $status
