@@ -87,6 +87,7 @@ struct cfg_parser {
 	bool primary_has_port;
 	bool role_failed; /* a bad role line: the checks of the whole would
 	                     only add noise */
+	bool no_files;    /* dnsd_config_load_mem: include reads nothing */
 };
 
 typedef int (*cfg_parse_fn)(struct cfg_parser *p, const struct cfg_directive *d,
@@ -122,6 +123,10 @@ static void cfg_add_error(struct cfg_parser *p, unsigned seq, char *text)
 	a[p->nerr] = (struct cfg_err){seq, p->nerr, text};
 	p->nerr++;
 }
+
+static void cfg_verror_at(struct cfg_parser *p, const struct cfg_where *w,
+                          const char *fmt, va_list ap)
+    __attribute__((format(printf, 3, 0)));
 
 static void cfg_verror_at(struct cfg_parser *p, const struct cfg_where *w,
                           const char *fmt, va_list ap)
@@ -1300,17 +1305,49 @@ static const char *cfg_dir_of(struct cfg_parser *p, const char *path)
 	return r;
 }
 
+/* Reads the lines of f, the file display whose directory is dir (a kept
+ * name), opened as dev/ino (for loop detection). */
+static void cfg_parse_stream(struct cfg_parser *p, FILE *f, const char *display,
+                             const char *dir, dev_t dev, ino_t ino)
+{
+	p->open[p->depth].dev = dev;
+	p->open[p->depth].ino = ino;
+	p->depth++;
+	p->file = cfg_keep_name(p, display);
+	p->dir = dir;
+	p->line = 0;
+
+	char *buf = NULL, *argv[CFG_MAX_ARGS];
+	size_t cap = 0;
+	while (f != NULL && getline(&buf, &cap, f) >= 0) {
+		p->line++;
+		p->seq++;
+		int argc = 0;
+		if (cfg_split(p, buf, argv, &argc) == 0 && argc > 0)
+			cfg_directive_line(p, argc, argv);
+		else if (argc > 0)
+			cfg_bad_line(p, argv[0]);
+	}
+	if (p->depth == 1)
+		p->top_lines = p->line;
+	free(buf);
+	p->depth--;
+}
+
 /* Reads one file (the top file or an include) opened by path, called
  * display in messages. */
 static int cfg_parse_file(struct cfg_parser *p, const char *path,
                           const char *display)
 {
-	FILE *f = fopen(path, "r");
+	FILE *f = p->no_files ? NULL : fopen(path, "r");
 	struct stat st;
 
 	if (f == NULL || fstat(fileno(f), &st) < 0 || !S_ISREG(st.st_mode)) {
-		const char *why =
-		    f == NULL ? strerror(errno) : "not a regular file";
+		const char *why = "not a regular file";
+		if (p->no_files)
+			why = "no file is read for a config in memory";
+		else if (f == NULL)
+			why = strerror(errno);
 		if (p->depth == 0) {
 			char *text;
 			if (asprintf(&text, "%s: %s", display, why) < 0)
@@ -1335,29 +1372,9 @@ static int cfg_parse_file(struct cfg_parser *p, const char *path,
 			return -1;
 		}
 	}
-	p->open[p->depth].dev = st.st_dev;
-	p->open[p->depth].ino = st.st_ino;
-	p->depth++;
-	p->file = cfg_keep_name(p, display);
-	p->dir = cfg_dir_of(p, path);
-	p->line = 0;
-
-	char *buf = NULL, *argv[CFG_MAX_ARGS];
-	size_t cap = 0;
-	while (getline(&buf, &cap, f) >= 0) {
-		p->line++;
-		p->seq++;
-		int argc = 0;
-		if (cfg_split(p, buf, argv, &argc) == 0 && argc > 0)
-			cfg_directive_line(p, argc, argv);
-		else if (argc > 0)
-			cfg_bad_line(p, argv[0]);
-	}
-	if (p->depth == 1)
-		p->top_lines = p->line;
-	free(buf);
+	cfg_parse_stream(p, f, display, cfg_dir_of(p, path), st.st_dev,
+	                 st.st_ino);
 	fclose(f);
-	p->depth--;
 	return 0;
 }
 
@@ -1503,6 +1520,21 @@ static void cfg_check(struct cfg_parser *p)
 	}
 }
 
+/* The end of a load: the checks of the whole unless the top file was
+ * not read or its role line was bad, then the errors in reading order. */
+static int cfg_finish(struct cfg_parser *p, bool read)
+{
+	if (read && !p->role_failed)
+		cfg_check(p);
+	cfg_flush_errors(p);
+	while (p->names != NULL) {
+		struct cfg_name *next = p->names->next;
+		free(p->names);
+		p->names = next;
+	}
+	return p->nerr == 0 ? 0 : -1;
+}
+
 int dnsd_config_load(const char *path, dnsd_config *c, FILE *errs)
 {
 	struct cfg_where first[CFG_NDIRECTIVES];
@@ -1511,15 +1543,27 @@ int dnsd_config_load(const char *path, dnsd_config *c, FILE *errs)
 	memset(first, 0, sizeof(first));
 	cfg_defaults(c);
 	c->path = cfg_strdup(path);
-	if (cfg_parse_file(&p, path, path) == 0 && !p.role_failed)
-		cfg_check(&p);
-	cfg_flush_errors(&p);
-	while (p.names != NULL) {
-		struct cfg_name *next = p.names->next;
-		free(p.names);
-		p.names = next;
-	}
-	return p.nerr == 0 ? 0 : -1;
+	return cfg_finish(&p, cfg_parse_file(&p, path, path) == 0);
+}
+
+int dnsd_config_load_mem(const char *name, const char *dir, const char *text,
+                         size_t len, dnsd_config *c, FILE *errs)
+{
+	struct cfg_where first[CFG_NDIRECTIVES];
+	struct cfg_parser p = {
+	    .c = c, .errs = errs, .first = first, .no_files = true};
+
+	memset(first, 0, sizeof(first));
+	cfg_defaults(c);
+	c->path = cfg_strdup(name);
+	/* fmemopen refuses a size of 0: no text, no lines */
+	FILE *f = len > 0 ? fmemopen((void *)text, len, "r") : NULL;
+	if (len > 0 && f == NULL)
+		fatalx("out of memory");
+	cfg_parse_stream(&p, f, name, cfg_keep_name(&p, dir), 0, 0);
+	if (f != NULL)
+		fclose(f);
+	return cfg_finish(&p, true);
 }
 
 void dnsd_config_print(const dnsd_config *c, FILE *out, bool with_secrets)

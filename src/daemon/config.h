@@ -106,6 +106,11 @@ typedef struct dnsd_config {
  * checks the whole: a role given, the directives the role needs present,
  * those of other roles absent. */
 int dnsd_config_load(const char *path, dnsd_config *c, FILE *errs);
+/* The same for a config held in memory, text of len octets called name
+ * in messages, its relative paths relative to dir. An include in it is
+ * an error: nothing is read from the file system (the fuzz target). */
+int dnsd_config_load_mem(const char *name, const char *dir, const char *text,
+                         size_t len, dnsd_config *c, FILE *errs);
 /* The config in normalized form (one directive a line, defaults written
  * out), which parses again to the same config. Secrets appear only when
  * with_secrets is true (never for -t or logs). */

@@ -57,6 +57,9 @@ int log_level_from_text(const char *s)
  * characters are replaced: a message must stay one line even when a
  * caller passed an unescaped string. */
 static void log_vline(int level, const char *errstr, const char *fmt,
+                      va_list ap) __attribute__((format(printf, 3, 0)));
+
+static void log_vline(int level, const char *errstr, const char *fmt,
                       va_list ap)
 {
 	char buf[2048];
