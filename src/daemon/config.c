@@ -884,10 +884,15 @@ static int cfg_parse_include(struct cfg_parser *p,
 
 /* ---- print handlers ---- */
 
-/* A value as the tokenizer reads it back. */
+/* A value as the tokenizer reads it back: quoted if it is empty, starts
+ * a comment, or holds a quote, a backslash or anything cfg_split takes
+ * for a blank (isspace: \r, \v and \f too). */
 static void cfg_print_value(FILE *out, const char *v)
 {
-	if (v[0] != '\0' && v[0] != '#' && strpbrk(v, " \t\"\\") == NULL) {
+	bool plain = v[0] != '\0' && v[0] != '#';
+	for (const char *c = v; plain && *c; c++)
+		plain = *c != '"' && *c != '\\' && !isspace((unsigned char)*c);
+	if (plain) {
 		fputs(v, out);
 		return;
 	}
