@@ -34,9 +34,11 @@
 #define TCP_LINGER_SECONDS 2 /* waiting for the client's FIN after ours */
 #define TCP_ACCEPT_PAUSE   1 /* seconds, when out of descriptors */
 
-/* Enough control space for either family's packet info. */
+/* Enough control space for either family's packet info, aligned as
+ * CMSG_ALIGN aligns (size_t, not struct cmsghdr: glibc gives that a
+ * flexible array member, which would make this union variable-sized). */
 union udp_ctl {
-	struct cmsghdr align;
+	size_t align;
 	char buf[CMSG_SPACE(sizeof(struct in6_pktinfo))];
 };
 
