@@ -1258,7 +1258,7 @@ static void primary_apply_one(struct primary_load *l, struct primary_update *u,
 		if (r < 0) {
 			u->rcode = DNSD_RCODE_REFUSED;
 			snprintf(u->reason, sizeof(u->reason),
-			         "the zone file cannot be edited: %s",
+			         "the zone file cannot be edited: %.120s",
 			         z->text == NULL ? "not found" : err);
 		} else {
 			free(z->text);

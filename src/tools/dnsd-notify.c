@@ -414,7 +414,7 @@ static bool serial_reached(uint32_t served, uint32_t want)
 
 static void wait_timed_out(const struct notify *n, const struct seen *s)
 {
-	char last[200];
+	char last[256];
 	if (!s->answered)
 		snprintf(last, sizeof last, "no answer to the SOA queries");
 	else if (s->why[0] && s->serial_known)
