@@ -110,6 +110,8 @@ typedef struct dnsd_tsig_ctx {
 	int rcode;      /* after a failed verify: FORMERR or NOTAUTH */
 	uint16_t error; /* TSIG error of the response (server) or the one
 	                   the peer sent (client) */
+	bool replayed;  /* server: the BADTIME is the replay memory's (the
+	                   very same signed request accepted before) */
 	uint8_t req_key[DNSD_NAME_MAX]; /* as the request named them, */
 	uint8_t req_alg[DNSD_NAME_MAX]; /* lower-cased: echoed on errors */
 	uint64_t time_signed;           /* of the request */

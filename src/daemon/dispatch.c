@@ -169,7 +169,7 @@ static bool dispatch_tsig_log_ok(dnsd_worker *w)
  * it: key, MAC, time, replay (not for QUERY). True when the request goes on
  * (verified, r->tsig set); false with the error answer's length in *n: FORMERR
  * unsigned, or NOTAUTH with the TSIG error (BADKEY and BADSIG unsigned, BADTIME
- * and BADTRUNC signed). */
+ * and BADTRUNC signed), or 0 (no answer) for a replay over UDP. */
 static bool dispatch_tsig(dnsd_worker *w, dnsd_request *r, dnsd_tsig_ctx *tc,
                           uint8_t *out, size_t cap, size_t *n)
 {
@@ -189,6 +189,24 @@ static bool dispatch_tsig(dnsd_worker *w, dnsd_request *r, dnsd_tsig_ctx *tc,
 	}
 	char peer[64], key[DNSD_NAME_TEXT_MAX];
 	bool log = dispatch_tsig_log_ok(w);
+	/* The same signed octets again over UDP are a client's
+	 * retransmission far more often than an attack: nsupdate sends its
+	 * UPDATE again after 3 s, BIND its NOTIFY, while the first one's
+	 * answer waits for the commit or was lost. BADTIME would reach
+	 * such a client before that answer and tell it the UPDATE failed
+	 * when it is being applied; no answer leaves it the original's.
+	 * Either way nothing is done twice. Over TCP there is no
+	 * retransmission, and a replay is BADTIME. */
+	if (tc->replayed && !r->tcp) {
+		if (log)
+			log_info("TSIG from %s key %s: the same request again "
+			         "(a retransmission?), not taken again and "
+			         "not answered",
+			         log_peer(r->peer, peer, sizeof(peer)),
+			         log_name(tc->req_key, key, sizeof(key)));
+		*n = 0;
+		return false;
+	}
 	if (tc->rcode == DNSD_RCODE_FORMERR) {
 		if (log)
 			log_info("TSIG from %s: malformed, FORMERR",

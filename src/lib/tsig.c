@@ -330,8 +330,10 @@ int dnsd_tsig_verify_request(dnsd_tsig_ctx *c, struct dnsd_keystore *ks,
 		return DNSD_ETSIG;
 	if (!(flags & DNSD_TSIG_NO_REPLAY) &&
 	    dnsd_keystore_replayed(ks, t.key, t.time_signed, t.fudge, t.mac,
-	                           t.mac_len, now))
+	                           t.mac_len, now)) {
+		c->replayed = true;
 		return DNSD_ETSIG;
+	}
 	c->error = 0;
 	c->rcode = 0;
 	return 0;

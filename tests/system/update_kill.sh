@@ -83,7 +83,8 @@ client() {
 		printf 'server 127.0.0.1 %s\nzone example.org\nupdate add c%s.example.org 300 TXT "%s"\nsend\n' \
 			$PORT "$c" $i >"$tmp/in.$c"
 		# one try each: -r 0, no UDP retransmission of the same
-		# signed message (dnsd would answer a replay BADTIME)
+		# signed message (dnsd would leave it unanswered, so a
+		# step is one message and one answer, or none)
 		if nsupdate ${tcp:+"$tcp"} -t 3 -u 2 -r 0 -y "hmac-sha256:c$c._update.example.org:$secret" \
 			"$tmp/in.$c" >"$tmp/out.$c" 2>&1 && ! grep -q failed "$tmp/out.$c"; then
 			echo "$c $i" >>"$tmp/acked"

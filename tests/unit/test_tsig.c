@@ -653,6 +653,7 @@ static void test_request_errors(void)
 	dnsd_tsig_ctx_clear(&c);
 	CHECK_INT(verify_forged(&c, ks, buf, n, T0 + 4 - 301, 0), DNSD_ETSIG);
 	CHECK_INT(c.error, DNSD_TSIG_BADTIME);
+	CHECK(!c.replayed); /* out of time, not a replay */
 	dnsd_tsig_ctx_clear(&c);
 
 	/* key, MAC, time, in that order: a bad MAC far out of time is
@@ -677,9 +678,11 @@ static void test_request_errors(void)
 	len = mk_query(buf, sizeof buf, DNSD_OPCODE_NOTIFY);
 	n = forge_tsig(buf, len, &f);
 	CHECK_INT(verify_forged(&c, ks, buf, n, T0 + 5, 0), 0);
+	CHECK(!c.replayed);
 	dnsd_tsig_ctx_clear(&c);
 	CHECK_INT(verify_forged(&c, ks, buf, n, T0 + 6, 0), DNSD_ETSIG);
 	CHECK_INT(c.error, DNSD_TSIG_BADTIME);
+	CHECK(c.replayed); /* said, so that UDP may drop it (dispatch.c) */
 	dnsd_tsig_ctx_clear(&c);
 
 	/* the record must parse and end the message */
