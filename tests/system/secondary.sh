@@ -174,6 +174,14 @@ check "B served C an incremental IXFR out" grep -q "IXFR out zone example.org to
 check "A NOTIFYed B, B acknowledged" grep -q "NOTIFY out zone example.org to 127.0.0.2#$B_PORT.*acknowledged" "$tmp/a.log"
 
 # ---- a zone added to the repository appears on B ----
+# A pushes the UPDATE's commit after it answered: pulled before that, the
+# laptop's push below would be rejected (as it should be).
+for _ in $(seq 100); do
+	git --git-dir="$tmp/remote.git" log --format=%B main | grep -q '^UPDATE zone example.org ' && break
+	sleep 0.1
+done
+check "A pushed the UPDATE's commit" \
+	bash -c "git --git-dir='$tmp/remote.git' log --format=%B main | grep -q '^UPDATE zone example.org '"
 git -C "$tmp/work" pull -q "$tmp/remote.git" main
 cat >"$tmp/work/added.test" <<'EOF'
 $ORIGIN added.test.
