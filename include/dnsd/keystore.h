@@ -65,6 +65,17 @@ int dnsd_keystore_name_at(dnsd_keystore *ks, size_t i,
 bool dnsd_keystore_replayed(dnsd_keystore *ks, const uint8_t *name,
                             uint64_t time_signed, uint16_t fudge,
                             const uint8_t *mac, size_t mac_len, uint64_t now);
+/* What a remembered request was answered: dnsd_keystore_set_outcome
+ * records the rcode (the first one recorded stays), and
+ * dnsd_keystore_outcome gives it, or -1 while there is none (not
+ * answered yet, or not remembered), so that a retransmission can be
+ * answered as the first one was without doing it again. */
+void dnsd_keystore_set_outcome(dnsd_keystore *ks, const uint8_t *name,
+                               uint64_t time_signed, const uint8_t *mac,
+                               size_t mac_len, int rcode);
+int dnsd_keystore_outcome(dnsd_keystore *ks, const uint8_t *name,
+                          uint64_t time_signed, const uint8_t *mac,
+                          size_t mac_len);
 
 /* Moves the keys of src into dst (a reload), leaving src empty. A key
  * whose name, algorithm and secret did not change keeps its replay

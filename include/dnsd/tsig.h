@@ -112,6 +112,10 @@ typedef struct dnsd_tsig_ctx {
 	                   the peer sent (client) */
 	bool replayed;  /* server: the BADTIME is the replay memory's (the
 	                   very same signed request accepted before) */
+	int replay_outcome; /* then: the rcode the first one was answered,
+	                       -1 while it has none */
+	bool remembered;    /* server: the request went into the replay
+	                       memory (dnsd_tsig_set_outcome) */
 	uint8_t req_key[DNSD_NAME_MAX]; /* as the request named them, */
 	uint8_t req_alg[DNSD_NAME_MAX]; /* lower-cased: echoed on errors */
 	uint64_t time_signed;           /* of the request */
@@ -126,6 +130,12 @@ typedef struct dnsd_tsig_ctx {
 } dnsd_tsig_ctx;
 
 void dnsd_tsig_ctx_init(dnsd_tsig_ctx *c);
+/* Records in the replay memory the rcode a remembered request (see
+ * `remembered`) is answered, for a retransmission of it to get the same
+ * (keystore.h). Before the response is signed: signing moves c->mac on
+ * from the request's MAC. Nothing for a request not remembered. */
+void dnsd_tsig_set_outcome(const dnsd_tsig_ctx *c, struct dnsd_keystore *ks,
+                           int rcode);
 void dnsd_tsig_ctx_clear(dnsd_tsig_ctx *c);
 
 /* Flags of dnsd_tsig_verify_request. */

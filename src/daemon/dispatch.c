@@ -194,17 +194,31 @@ static bool dispatch_tsig(dnsd_worker *w, dnsd_request *r, dnsd_tsig_ctx *tc,
 	 * UPDATE again after 3 s, BIND its NOTIFY, while the first one's
 	 * answer waits for the commit or was lost. BADTIME would reach
 	 * such a client before that answer and tell it the UPDATE failed
-	 * when it is being applied; no answer leaves it the original's.
-	 * Either way nothing is done twice. Over TCP there is no
-	 * retransmission, and a replay is BADTIME. */
+	 * when it is being applied. So it is not done again, and gets the
+	 * first one's rcode if that was answered, else no answer (the
+	 * first one's is on its way). Over TCP there is no retransmission,
+	 * and a replay is BADTIME. */
 	if (tc->replayed && !r->tcp) {
+		int rc = tc->replay_outcome;
 		if (log)
 			log_info("TSIG from %s key %s: the same request again "
-			         "(a retransmission?), not taken again and "
-			         "not answered",
+			         "(a retransmission?), not taken again; %s%s",
 			         log_peer(r->peer, peer, sizeof(peer)),
-			         log_name(tc->req_key, key, sizeof(key)));
+			         log_name(tc->req_key, key, sizeof(key)),
+			         rc < 0 ? "its answer is still to come"
+			                : "answered as the first one, ",
+			         rc < 0 ? ""
+			                : dnsd_tsig_error_name((uint16_t)rc));
 		*n = 0;
+		if (rc >= 0) {
+			tc->error = 0; /* a plain signed answer */
+			size_t room =
+			    dispatch_room(w, r, cap, dnsd_tsig_reserve(tc));
+			*n = dispatch_sign(
+			    tc, out,
+			    dnsd_request_answer(w->server, r, rc, out, room),
+			    cap);
+		}
 		return false;
 	}
 	if (tc->rcode == DNSD_RCODE_FORMERR) {
@@ -284,8 +298,12 @@ size_t dnsd_dispatch(dnsd_worker *w, const uint8_t *pkt, size_t len,
 		           : cap;
 		dispatch_fn fn = dispatch_table[DNSD_OPCODE(r.q.hdr.flags)];
 		n = (fn ? fn : dispatch_notimp)(w, &r, out, room);
-		if (r.tsig)
+		if (r.tsig && n >= DNSD_HDR_LEN) {
+			/* for a retransmission of it (dispatch_tsig) */
+			dnsd_tsig_set_outcome(&tc, w->server->keys,
+			                      DNSD_RCODE(out[3]));
 			n = dispatch_sign(&tc, out, n, cap);
+		}
 	}
 	if (has_tsig)
 		dnsd_tsig_ctx_clear(&tc);

@@ -1104,6 +1104,9 @@ void dnsd_deferred_answer(dnsd_deferred *d, uint8_t *msg, size_t len,
                           size_t cap)
 {
 	if (d->tsig && len > 0) {
+		if (len >= DNSD_HDR_LEN) /* for a retransmission of it */
+			dnsd_tsig_set_outcome(d->tsig, d->s->keys,
+			                      DNSD_RCODE(msg[3]));
 		int n = dnsd_tsig_sign_response(d->tsig, msg, len, cap,
 		                                (uint64_t)time(NULL));
 		len = n > 0 ? (size_t)n : 0;

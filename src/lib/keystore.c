@@ -20,6 +20,7 @@ static const uint8_t ks_root[1] = {0};
 typedef struct ks_seen {
 	uint64_t time_signed;
 	uint16_t fudge;
+	int16_t outcome; /* the rcode it was answered, -1 until then */
 	uint8_t mac_len;
 	uint8_t mac[16];
 } ks_seen;
@@ -204,6 +205,7 @@ bool dnsd_keystore_replayed(dnsd_keystore *ks, const uint8_t *name,
 		ks_seen *s = &e->seen[j];
 		s->time_signed = time_signed;
 		s->fudge = fudge;
+		s->outcome = -1;
 		s->mac_len = (uint8_t)ml;
 		memcpy(s->mac, mac, ml);
 		if (free_slot < 0)
@@ -211,6 +213,47 @@ bool dnsd_keystore_replayed(dnsd_keystore *ks, const uint8_t *name,
 	}
 	pthread_mutex_unlock(&ks->lock);
 	return replay;
+}
+
+/* The live pair (time_signed, the MAC's first 16 octets) of entry e, or
+ * NULL. */
+static ks_seen *ks_seen_find(ks_entry *e, uint64_t time_signed,
+                             const uint8_t *mac, size_t mac_len)
+{
+	size_t ml = mac_len < 16 ? mac_len : 16;
+	for (int j = 0; j < DNSD_KEYSTORE_RING; j++) {
+		ks_seen *s = &e->seen[j];
+		if (s->mac_len && s->time_signed == time_signed &&
+		    s->mac_len == ml && memcmp(s->mac, mac, ml) == 0)
+			return s;
+	}
+	return NULL;
+}
+
+void dnsd_keystore_set_outcome(dnsd_keystore *ks, const uint8_t *name,
+                               uint64_t time_signed, const uint8_t *mac,
+                               size_t mac_len, int rcode)
+{
+	pthread_mutex_lock(&ks->lock);
+	long i = ks_find(ks, name);
+	ks_seen *s =
+	    i < 0 ? NULL : ks_seen_find(&ks->e[i], time_signed, mac, mac_len);
+	if (s && s->outcome < 0)
+		s->outcome = (int16_t)rcode;
+	pthread_mutex_unlock(&ks->lock);
+}
+
+int dnsd_keystore_outcome(dnsd_keystore *ks, const uint8_t *name,
+                          uint64_t time_signed, const uint8_t *mac,
+                          size_t mac_len)
+{
+	pthread_mutex_lock(&ks->lock);
+	long i = ks_find(ks, name);
+	ks_seen *s =
+	    i < 0 ? NULL : ks_seen_find(&ks->e[i], time_signed, mac, mac_len);
+	int r = s ? s->outcome : -1;
+	pthread_mutex_unlock(&ks->lock);
+	return r;
 }
 
 void dnsd_keystore_replace(dnsd_keystore *dst, dnsd_keystore *src)

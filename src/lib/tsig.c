@@ -128,6 +128,14 @@ void dnsd_tsig_ctx_init(dnsd_tsig_ctx *c)
 	memset(c, 0, sizeof *c);
 }
 
+void dnsd_tsig_set_outcome(const dnsd_tsig_ctx *c, struct dnsd_keystore *ks,
+                           int rcode)
+{
+	if (c->remembered)
+		dnsd_keystore_set_outcome(ks, c->req_key, c->time_signed,
+		                          c->mac, c->mac_len, rcode);
+}
+
 void dnsd_tsig_ctx_clear(dnsd_tsig_ctx *c)
 {
 	if (c->run)
@@ -328,11 +336,15 @@ int dnsd_tsig_verify_request(dnsd_tsig_ctx *c, struct dnsd_keystore *ks,
 	c->error = DNSD_TSIG_BADTIME;
 	if (!time_ok(now, t.time_signed, t.fudge))
 		return DNSD_ETSIG;
-	if (!(flags & DNSD_TSIG_NO_REPLAY) &&
-	    dnsd_keystore_replayed(ks, t.key, t.time_signed, t.fudge, t.mac,
-	                           t.mac_len, now)) {
-		c->replayed = true;
-		return DNSD_ETSIG;
+	if (!(flags & DNSD_TSIG_NO_REPLAY)) {
+		if (dnsd_keystore_replayed(ks, t.key, t.time_signed, t.fudge,
+		                           t.mac, t.mac_len, now)) {
+			c->replayed = true;
+			c->replay_outcome = dnsd_keystore_outcome(
+			    ks, t.key, t.time_signed, t.mac, t.mac_len);
+			return DNSD_ETSIG;
+		}
+		c->remembered = true;
 	}
 	c->error = 0;
 	c->rcode = 0;

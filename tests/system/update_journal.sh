@@ -117,8 +117,8 @@ for i in $(seq $G); do
 	check "group: g$i served" [ "$(served "g$i.example.org")" = "192.0.2.$((100 + i))" ]
 done
 total=$((G - 1))
-check "group: the retransmissions were seen, not taken again" \
-	grep -q 'the same request again (a retransmission?), not taken again and not answered' "$tmp/log.1"
+check "group: the retransmissions were seen, not taken again, not answered" \
+	grep -q 'the same request again (a retransmission?), not taken again; its answer is still to come' "$tmp/log.1"
 check "group: the one deleting a \$GENERATE record REFUSED ($(cat "$tmp/g.5"))" [ "$(cat "$tmp/g.5")" = REFUSED ]
 check "group: gen2 still served" [ "$(served gen2.example.org)" = 192.0.2.2 ]
 check "group: answered from one journal append (a log line #a..#b)" \
@@ -133,6 +133,41 @@ check "group: the commit says which journal records it holds" \
 git --git-dir="$tmp/wd/git" show main:example.org >"$tmp/file.1"
 check "group: the \$GENERATE line is as it was" grep -q '^\$GENERATE 1-3 gen\$ A 192.0.2.\$$' "$tmp/file.1"
 check "group: the zone file has the $total records" [ "$(grep -cE '^g[0-9]+ ' "$tmp/file.1")" -eq $total ]
+
+# ---- a retransmission after the answer: the first one's answer again ----
+# The very same signed UPDATE twice over UDP, the second once the first
+# was answered (as when that answer is lost): both NOERROR, signed over
+# the request's MAC (dnspython checks), the record added once.
+again=$($PY - $PORT "$K" <<'PY'
+import socket, sys
+import dns.message, dns.rcode, dns.tsigkeyring, dns.update
+port = int(sys.argv[1])
+alg, name, secret = sys.argv[2].split(":")
+ring = dns.tsigkeyring.from_text({name: (alg, secret)})
+u = dns.update.UpdateMessage("example.org", keyring=ring, keyname=name)
+u.add("again", 300, "A", "192.0.2.77")
+wire = u.to_wire()
+out = []
+for _ in range(2):
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s.settimeout(15)
+    s.sendto(wire, ("127.0.0.1", port))
+    try:
+        r = dns.message.from_wire(s.recv(65535), keyring=ring, request_mac=u.mac)
+        out.append(dns.rcode.to_text(r.rcode()))
+    except socket.timeout:
+        out.append("none")
+    except Exception as e:
+        out.append(type(e).__name__)
+print(" ".join(out))
+PY
+)
+total=$((total + 1))
+check "an UPDATE again after its answer: answered as the first ($again)" [ "$again" = "NOERROR NOERROR" ]
+check "... added once, in git once" in_git $total
+check "... served" [ "$(served again.example.org)" = 192.0.2.77 ]
+check "... logged with the first one's rcode" \
+	grep -q 'not taken again; answered as the first one, NOERROR' "$tmp/log.1"
 
 # ---- kill -9 after the answer, before the commit ----
 before=$(git --git-dir="$tmp/wd/git" rev-parse main)

@@ -107,6 +107,18 @@ static void test_replay(void)
 	CHECK(dnsd_keystore_replayed(ks, name, 1001, 300, mac, 32, 1001));
 	mac[0] = 0;
 	CHECK(!dnsd_keystore_replayed(ks, name, 1001, 300, mac, 32, 1001));
+	/* the answer of a remembered request, once recorded, for its
+	 * retransmissions; the first recorded stays */
+	CHECK_INT(dnsd_keystore_outcome(ks, name, 1001, mac, 32), -1);
+	dnsd_keystore_set_outcome(ks, N("A._update.example.org"), 1001, mac, 32,
+	                          5);
+	CHECK_INT(dnsd_keystore_outcome(ks, name, 1001, mac, 32), 5);
+	dnsd_keystore_set_outcome(ks, name, 1001, mac, 32, 0);
+	CHECK_INT(dnsd_keystore_outcome(ks, name, 1001, mac, 32), 5);
+	CHECK_INT(dnsd_keystore_outcome(ks, name, 1000, mac, 32), -1);
+	dnsd_keystore_set_outcome(ks, N("b.example.org"), 1001, mac, 32, 3);
+	CHECK_INT(dnsd_keystore_outcome(ks, N("b.example.org"), 1001, mac, 32),
+	          -1);
 	/* a key we do not hold remembers nothing */
 	CHECK(!dnsd_keystore_replayed(ks, N("b.example.org"), 1, 300, mac, 32,
 	                              1));
